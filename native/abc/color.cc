@@ -1,0 +1,157 @@
+// C: colour variability (sigma of H, S, V) and the six dermoscopic colours.
+#include <algorithm>
+#include <cmath>
+
+#include "abc_params.h"
+#include "colour_space.h"
+#include "criteria.h"
+
+namespace cefm {
+namespace abc {
+
+const char* const kColourNames[kColourCount] = {"white", "red", "light_brown", "dark_brown", "blue_gray", "black"};
+
+namespace {
+
+// Reference colours (8-bit sRGB) of the six dermoscopic colours, from Kasmi & Mokrani, "Classification
+// of malignant melanoma and benign skin lesions: implementation of automatic ABCD rule", IET Image
+// Processing 10(6), 2016, doi:10.1049/iet-ipr.2015.0385. Compared in CIELAB here.
+constexpr uint8_t kReferenceRgb[kColourCount][3] = {
+    {197, 188, 217},  // white
+    {118, 21, 17},    // red
+    {163, 82, 16},    // light brown
+    {135, 44, 5},     // dark brown
+    {113, 108, 139},  // blue-gray
+    {41, 31, 30},     // black
+};
+
+// Assigns linear-RGB colours to the nearest reference colour in CIELAB (Euclidean, CIE76).
+class NearestReference {
+ public:
+  NearestReference() : table_(labCubeRootTable()) {
+    const auto& lin = srgbToLinearTable();
+    for (int c = 0; c < kColourCount; c++) refs_[c] = linearRgbToLab(table_, lin[kReferenceRgb[c][0]], lin[kReferenceRgb[c][1]], lin[kReferenceRgb[c][2]]);
+  }
+  int operator()(float r, float g, float b) const {
+    const Lab lab = linearRgbToLab(table_, r, g, b);
+    int best = 0;
+    float bestD = 3.4e38f;
+    for (int c = 0; c < kColourCount; c++) {
+      const float dL = lab.L - refs_[c].L, da = lab.a - refs_[c].a, db = lab.b - refs_[c].b;
+      const float d = dL * dL + da * da + db * db;
+      if (d < bestD) bestD = d, best = c;
+    }
+    return best;
+  }
+
+ private:
+  const float* table_;
+  Lab refs_[kColourCount];
+};
+
+// Standard deviation of hue angles (degrees) as the circular standard deviation sqrt(-2 ln R),
+// R = length of the mean unit vector, on the 0..255 scale (a full turn = 255). It equals the plain
+// standard deviation for tight hue clusters and is unaffected by the 360 -> 0 wrap of reds.
+double circularStdOn255(double sumCos, double sumSin, double n) {
+  double r = std::min(std::hypot(sumCos, sumSin) / n, 1.0);
+  return std::sqrt(std::max(0.0, -2.0 * std::log(std::max(r, 1e-300)))) * 255.0 / (2 * M_PI);
+}
+
+void measureHsvSpread(const Lesion& lesion, AbcFeatures& out) {
+  const int w = lesion.width();
+  const Box& b = lesion.bbox;
+  double n = 0, sumCos = 0, sumSin = 0, sumS = 0, sumV = 0;
+  for (int y = b.y0; y <= b.y1; y++) {
+    for (int x = b.x0; x <= b.x1; x++) {
+      if (!lesion.mask[size_t(y) * w + x]) continue;
+      const uint8_t* px = lesion.image.data + 3 * (size_t(y) * w + x);
+      const Hsv hsv = rgbToHsv(px);
+      double c, s;
+      hueCosSin(px, c, s);
+      n += 1, sumCos += c, sumSin += s, sumS += hsv.s, sumV += hsv.v;
+    }
+  }
+  // Second pass about the means: exact zero for uniform colour, no cancellation.
+  const double meanS = sumS / n, meanV = sumV / n;
+  double varS = 0, varV = 0;
+  for (int y = b.y0; y <= b.y1; y++) {
+    for (int x = b.x0; x <= b.x1; x++) {
+      if (!lesion.mask[size_t(y) * w + x]) continue;
+      Hsv hsv = rgbToHsv(lesion.image.data + 3 * (size_t(y) * w + x));
+      varS += (hsv.s - meanS) * (hsv.s - meanS), varV += (hsv.v - meanV) * (hsv.v - meanV);
+    }
+  }
+  out.sigmaH = circularStdOn255(sumCos, sumSin, n);
+  out.sigmaS = std::sqrt(varS / n);
+  out.sigmaV = std::sqrt(varV / n);
+}
+
+}  // namespace
+
+std::vector<uint8_t> measureColour(const Lesion& lesion, AbcFeatures& out) {
+  measureHsvSpread(lesion, out);
+
+  const int w = lesion.width(), h = lesion.height();
+  const Box& b = lesion.bbox;
+  const auto& lin = srgbToLinearTable();
+  // Colour constancy: von Kries scaling in linear light that moves this image's shades-of-grey
+  // illuminant onto the canonical dermoscopy illuminant the reference colours are read under.
+  const std::array<double, 3> illum = shadesOfGrey(lesion.image, kShadesOfGreyOrder);
+  double gain[3];
+  for (int c = 0; c < 3; c++) gain[c] = illum[c] > 0 ? kCanonicalIlluminant[c] / illum[c] : 1.0;
+
+  // 3x3 mean of the linear RGB of lesion pixels only (background never bleeds into the border
+  // ring), so JPEG noise does not flip single pixels between neighbouring classes. Each row's
+  // horizontal 3-sums (channels R, G, B and the lesion-pixel count) go to a ring of three rows.
+  const int bw = b.width();
+  const size_t rowLen = size_t(bw) * 4;
+  std::vector<float> ring(3 * rowLen), masked((size_t(bw) + 2) * 4);
+  auto horizontalSums = [&](int y, float* dst) {
+    std::fill(masked.begin(), masked.end(), 0.f);
+    if (y >= 0 && y < h) {
+      for (int i = 0; i < bw + 2; i++) {
+        const int x = b.x0 - 1 + i;
+        if (x < 0 || x >= w || !lesion.mask[size_t(y) * w + x]) continue;
+        const uint8_t* px = lesion.image.data + 3 * (size_t(y) * w + x);
+        masked[4 * i] = lin[px[0]], masked[4 * i + 1] = lin[px[1]], masked[4 * i + 2] = lin[px[2]], masked[4 * i + 3] = 1.f;
+      }
+    }
+    for (size_t j = 0; j < rowLen; j++) dst[j] = masked[j] + masked[j + 4] + masked[j + 8];
+  };
+  horizontalSums(b.y0 - 1, &ring[0]);
+  horizontalSums(b.y0, &ring[rowLen]);
+
+  const NearestReference nearest;
+  const float gr = float(gain[0]), gg = float(gain[1]), gb = float(gain[2]);
+  std::vector<uint8_t> classes(size_t(w) * h, uint8_t(kColourCount));
+  std::array<int64_t, kColourCount> counts{};
+  int64_t n = 0;
+  for (int y = b.y0; y <= b.y1; y++) {
+    const int k = y - b.y0;  // rows y-1, y, y+1 sit in ring slots k, k+1, k+2 (mod 3)
+    horizontalSums(y + 1, &ring[size_t((k + 2) % 3) * rowLen]);
+    const float *r0 = &ring[size_t(k % 3) * rowLen], *r1 = &ring[size_t((k + 1) % 3) * rowLen], *r2 = &ring[size_t((k + 2) % 3) * rowLen];
+    for (int x = b.x0; x <= b.x1; x++) {
+      const size_t p = size_t(y) * w + x;
+      if (!lesion.mask[p]) continue;
+      const size_t i = 4 * size_t(x - b.x0);
+      const float inv = 1.f / (r0[i + 3] + r1[i + 3] + r2[i + 3]);
+      const float red = std::min(gr * (r0[i] + r1[i] + r2[i]) * inv, 1.f);
+      const float green = std::min(gg * (r0[i + 1] + r1[i + 1] + r2[i + 1]) * inv, 1.f);
+      const float blue = std::min(gb * (r0[i + 2] + r1[i + 2] + r2[i + 2]) * inv, 1.f);
+      const int cls = nearest(red, green, blue);
+      classes[p] = uint8_t(cls);
+      counts[cls]++;
+      n++;
+    }
+  }
+  out.colourCount = 0;
+  for (int c = 0; c < kColourCount; c++) {
+    out.colourFractions[c] = double(counts[c]) / double(n);
+    out.colours[c] = out.colourFractions[c] >= kColourPresentFraction;
+    out.colourCount += out.colours[c];
+  }
+  return classes;
+}
+
+}  // namespace abc
+}  // namespace cefm

@@ -1,0 +1,77 @@
+// Colour conversions and image sampling used by the ABC measurement.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "abc.h"
+
+namespace cefm {
+namespace abc {
+
+// Grey level 0..255 (ITU-R BT.601 luma weights, as OpenCV and PIL convert RGB to grey).
+inline float greyLevel(const uint8_t* rgb) { return 0.299f * rgb[0] + 0.587f * rgb[1] + 0.114f * rgb[2]; }
+
+std::vector<float> greyImage(const RgbView& image);
+
+// Bilinear sample of a single-channel float image at pixel-centre coordinates, clamped to the edge.
+// Inline: it runs once per lesion pixel.
+inline float sampleBilinear(const std::vector<float>& img, int width, int height, double x, double y) {
+  x = x < 0 ? 0 : (x > width - 1 ? width - 1 : x);
+  y = y < 0 ? 0 : (y > height - 1 ? height - 1 : y);
+  const int x0 = int(x), y0 = int(y);
+  const int x1 = x0 + 1 < width ? x0 + 1 : x0, y1 = y0 + 1 < height ? y0 + 1 : y0;
+  const float fx = float(x - x0), fy = float(y - y0);
+  const float* r0 = &img[size_t(y0) * width];
+  const float* r1 = &img[size_t(y1) * width];
+  const float top = r0[x0] + fx * (r0[x1] - r0[x0]);
+  const float bottom = r1[x0] + fx * (r1[x1] - r1[x0]);
+  return top + fy * (bottom - top);
+}
+
+// HSV with H in degrees [0, 360) (0 for greys), S and V on the 0..255 scale.
+struct Hsv {
+  float h, s, v;
+};
+Hsv rgbToHsv(const uint8_t* rgb);
+
+// cos and sin of the hue of an 8-bit RGB colour (hue 0 for greys), from a table: hue is
+// base + 60 * n / d degrees for integers 0 <= |n| <= d <= 255, so cos/sin of 60 n / d are tabulated.
+void hueCosSin(const uint8_t* rgb, double& c, double& s);
+
+// sRGB (8-bit) to linear light in [0, 1].
+const std::array<float, 256>& srgbToLinearTable();
+
+// CIELAB (D65 white) of a linear-light sRGB colour with channels in [0, 1].
+struct Lab {
+  float L, a, b;
+};
+
+// CIELAB's f(t) (a cube root above (6/29)^3, linear below) tabulated on [0, 1], the range of
+// XYZ / white for in-gamut colours, for linear interpolation: error < 1e-5 in f, 1e-3 in L*.
+constexpr int kCubeRootSteps = 4096;
+const float* labCubeRootTable();  // kCubeRootSteps + 2 entries
+
+inline float labF(const float* table, float t) {
+  constexpr float kLinearBelow = 216.f / 24389.f;  // (6/29)^3
+  if (t <= kLinearBelow) return (t < 0 ? 0.f : t) * (841.f / 108.f) + 4.f / 29.f;
+  const float u = (t < 1.f ? t : 1.f) * kCubeRootSteps;
+  const int i = int(u);
+  return table[i] + (u - float(i)) * (table[i + 1] - table[i]);
+}
+
+inline Lab linearRgbToLab(const float* table, float r, float g, float b) {
+  // sRGB primaries, D65 white (IEC 61966-2-1); X and Z divided by the white point.
+  const float x = (0.4124564f * r + 0.3575761f * g + 0.1804375f * b) * (1.f / 0.95047f);
+  const float y = 0.2126729f * r + 0.7151522f * g + 0.0721750f * b;
+  const float z = (0.0193339f * r + 0.1191920f * g + 0.9503041f * b) * (1.f / 1.08883f);
+  const float fx = labF(table, x), fy = labF(table, y), fz = labF(table, z);
+  return {116.f * fy - 16.f, 500.f * (fx - fy), 200.f * (fy - fz)};
+}
+
+// The illuminant colour (linear RGB) estimated by shades of grey: the Minkowski p-norm mean of
+// each channel over the whole image (Finlayson & Trezzi 2004).
+std::array<double, 3> shadesOfGrey(const RgbView& image, double p);
+
+}  // namespace abc
+}  // namespace cefm

@@ -1,0 +1,13 @@
+// Entry point of the cefm_native addon: the native backend's runtime and the ABC features.
+#include <napi.h>
+
+#include "abc/abc_binding.h"
+#include "core/bindings.h"
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  cefm::registerRuntimeBindings(env, exports);
+  cefm::registerAbcBindings(env, exports);
+  return exports;
+}
+
+NODE_API_MODULE(cefm_native, Init)

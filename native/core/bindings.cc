@@ -1,0 +1,266 @@
+// N-API surface of the native backend: buffers, the kernel stream, timing and info.
+#include "bindings.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <future>
+#include <limits>
+
+#include "cpu.h"
+#include "kernel.h"
+#include "parallel.h"
+#include "stream.h"
+
+namespace cefm {
+
+// ---- NativeBuffer: a JS handle to shared float storage ----------------------------------
+
+Napi::FunctionReference NativeBuffer::constructor;
+
+Napi::Object NativeBuffer::Init(Napi::Env env, Napi::Object exports) {
+  Napi::Function cls = DefineClass(env, "NativeBuffer",
+                                   {InstanceMethod("free", &NativeBuffer::Free),
+                                    InstanceAccessor("size", &NativeBuffer::Size, nullptr)});
+  constructor = Napi::Persistent(cls);
+  constructor.SuppressDestruct();
+  exports.Set("NativeBuffer", cls);
+  return exports;
+}
+
+NativeBuffer::NativeBuffer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeBuffer>(info) {}
+
+Napi::Value NativeBuffer::Free(const Napi::CallbackInfo& info) {
+  storage_.reset();  // queued tasks keep their own reference
+  return info.Env().Undefined();
+}
+
+Napi::Value NativeBuffer::Size(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), storage_ ? double(storage_->size) : 0.0);
+}
+
+static Napi::Object wrapStorage(Napi::Env env, StoragePtr s) {
+  Napi::Object obj = NativeBuffer::constructor.New({});
+  NativeBuffer::Unwrap(obj)->storage_ = std::move(s);
+  return obj;
+}
+
+StoragePtr storageOf(const Napi::Value& v, const char* what) {
+  if (!v.IsObject() || !v.As<Napi::Object>().InstanceOf(NativeBuffer::constructor.Value())) {
+    throw Napi::TypeError::New(v.Env(), std::string(what) + " is not a NativeBuffer");
+  }
+  StoragePtr s = NativeBuffer::Unwrap(v.As<Napi::Object>())->storage_;
+  if (!s) throw Napi::Error::New(v.Env(), std::string(what) + " was used after free()");
+  return s;
+}
+
+// ---- helpers -----------------------------------------------------------------------------
+
+static size_t checkedCount(const Napi::Value& v) {
+  double n = v.ToNumber().DoubleValue();
+  if (!(n >= 0) || n > 1e12 || std::floor(n) != n) throw Napi::RangeError::New(v.Env(), "invalid element count");
+  return size_t(n);
+}
+
+static Attrs parseAttrs(const Napi::Value& v) {
+  Attrs a;
+  if (!v.IsObject()) return a;
+  Napi::Object o = v.As<Napi::Object>();
+  Napi::Array keys = o.GetPropertyNames();
+  for (uint32_t i = 0; i < keys.Length(); i++) {
+    std::string k = keys.Get(i).ToString().Utf8Value();
+    Napi::Value x = o.Get(k);
+    if (x.IsNumber()) a.nums[k] = {x.As<Napi::Number>().DoubleValue()};
+    else if (x.IsBoolean()) a.nums[k] = {x.As<Napi::Boolean>().Value() ? 1.0 : 0.0};
+    else if (x.IsString()) a.strs[k] = x.As<Napi::String>().Utf8Value();
+    else if (x.IsArray()) {
+      Napi::Array arr = x.As<Napi::Array>();
+      std::vector<double> vals;
+      for (uint32_t j = 0; j < arr.Length(); j++) vals.push_back(arr.Get(j).ToNumber().DoubleValue());
+      a.nums[k] = vals;
+    }
+  }
+  return a;
+}
+
+// A kernel call captured for the stream: views into storages that the task keeps alive.
+struct PreparedCall {
+  KernelFn fn;
+  KernelCall call;
+  std::vector<StoragePtr> keep;
+};
+
+static void addViews(const Napi::Array& bufs, const Napi::Array& shapes, std::vector<TensorView>& views,
+                     std::vector<StoragePtr>& keep, const std::string& kernel, const char* role) {
+  if (bufs.Length() != shapes.Length()) throw Napi::Error::New(bufs.Env(), kernel + ": buffer and shape counts differ");
+  for (uint32_t i = 0; i < bufs.Length(); i++) {
+    std::string what = kernel + " " + role + " " + std::to_string(i);
+    StoragePtr s = storageOf(bufs.Get(i), what.c_str());
+    TensorView tv;
+    tv.data = s->data;
+    Napi::Array sh = shapes.Get(i).As<Napi::Array>();
+    for (uint32_t d = 0; d < sh.Length(); d++) tv.shape.push_back(int64_t(sh.Get(d).ToNumber().DoubleValue()));
+    if (size_t(tv.numel()) > s->size) throw Napi::RangeError::New(bufs.Env(), what + ": shape larger than its buffer");
+    views.push_back(tv);
+    keep.push_back(s);
+  }
+}
+
+// args: name, inputs[], inShapes[][], outputs[], outShapes[][], attrs
+static std::shared_ptr<PreparedCall> prepare(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto p = std::make_shared<PreparedCall>();
+  p->call.name = info[0].ToString().Utf8Value();
+  p->fn = findKernel(p->call.name);
+  if (!p->fn) throw Napi::Error::New(env, "native backend has no kernel '" + p->call.name + "'");
+  addViews(info[1].As<Napi::Array>(), info[2].As<Napi::Array>(), p->call.in, p->keep, p->call.name, "input");
+  addViews(info[3].As<Napi::Array>(), info[4].As<Napi::Array>(), p->call.out, p->keep, p->call.name, "output");
+  p->call.attrs = parseAttrs(info[5]);
+  return p;
+}
+
+static void runPrepared(PreparedCall& p) {
+  try {
+    p.fn(p.call);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(p.call.name + ": " + e.what());
+  }
+}
+
+// ---- async work: waits on the stream from a libuv thread, settles a promise ---------------
+
+class StreamWaiter : public Napi::AsyncWorker {
+ public:
+  StreamWaiter(Napi::Env env, std::function<void()> waitFn, std::function<Napi::Value(Napi::Env)> result)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), wait_(std::move(waitFn)), result_(std::move(result)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override {
+    wait_();
+    std::string err = defaultStream().takeError();
+    if (!err.empty()) SetError(err);
+  }
+  void OnOK() override { deferred_.Resolve(result_ ? result_(Env()) : Env().Undefined()); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::function<void()> wait_;
+  std::function<Napi::Value(Napi::Env)> result_;
+};
+
+// Enqueues `task` and returns a promise settled once it has run (rejected on any stream error).
+static Napi::Value whenDone(Napi::Env env, std::function<void()> task, std::function<Napi::Value(Napi::Env)> result) {
+  auto done = std::make_shared<std::promise<void>>();
+  std::shared_future<void> fut = done->get_future().share();
+  defaultStream().enqueue([task = std::move(task), done] {
+    struct Signal {  // set the promise even when the task throws
+      std::shared_ptr<std::promise<void>> p;
+      ~Signal() { p->set_value(); }
+    } signal{done};
+    if (task) task();
+  });
+  auto* w = new StreamWaiter(env, [fut] { fut.wait(); }, std::move(result));
+  w->Queue();
+  return w->Promise();
+}
+
+// ---- exported functions ------------------------------------------------------------------
+
+static Napi::Value Alloc(const Napi::CallbackInfo& info) {
+  size_t n = checkedCount(info[0]);
+  auto s = std::make_shared<Storage>(n);
+  if (info.Length() > 1 && info[1].ToBoolean().Value()) {
+    std::fill(s->data, s->data + n, std::numeric_limits<float>::quiet_NaN());
+  }
+  return wrapStorage(info.Env(), s);
+}
+
+static Napi::Value FromArray(const Napi::CallbackInfo& info) {
+  if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    throw Napi::TypeError::New(info.Env(), "fromArray expects a Float32Array");
+  }
+  Napi::Float32Array a = info[0].As<Napi::Float32Array>();
+  auto s = std::make_shared<Storage>(a.ElementLength());
+  std::memcpy(s->data, a.Data(), a.ElementLength() * 4);
+  return wrapStorage(info.Env(), s);
+}
+
+static Napi::Value Read(const Napi::CallbackInfo& info) {
+  StoragePtr s = storageOf(info[0], "read");
+  auto copy = std::make_shared<std::vector<float>>();
+  return whenDone(
+      info.Env(), [s, copy] { copy->assign(s->data, s->data + s->size); },
+      [copy](Napi::Env env) -> Napi::Value {
+        Napi::Float32Array out = Napi::Float32Array::New(env, copy->size());
+        std::memcpy(out.Data(), copy->data(), copy->size() * 4);
+        return out;
+      });
+}
+
+static Napi::Value Enqueue(const Napi::CallbackInfo& info) {
+  auto p = prepare(info);
+  defaultStream().enqueue([p] { runPrepared(*p); });
+  return info.Env().Undefined();
+}
+
+static Napi::Value Sync(const Napi::CallbackInfo& info) { return whenDone(info.Env(), nullptr, nullptr); }
+
+// Same args as enqueue plus a repeat count; resolves to the wall time of each run in ms.
+static Napi::Value TimeKernel(const Napi::CallbackInfo& info) {
+  auto p = prepare(info);
+  int repeats = std::max(1, int(info[6].ToNumber().Int32Value()));
+  auto times = std::make_shared<std::vector<double>>();
+  return whenDone(
+      info.Env(),
+      [p, repeats, times] {
+        for (int r = 0; r < repeats; r++) {
+          auto t0 = std::chrono::steady_clock::now();
+          runPrepared(*p);
+          auto t1 = std::chrono::steady_clock::now();
+          times->push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+        }
+      },
+      [times](Napi::Env env) -> Napi::Value {
+        Napi::Array a = Napi::Array::New(env, times->size());
+        for (size_t i = 0; i < times->size(); i++) a.Set(uint32_t(i), times->at(i));
+        return a;
+      });
+}
+
+static Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  const CpuFeatures& f = cpu();
+  o.Set("simd", simdLevel());
+  o.Set("threads", numThreads());
+  o.Set("avx2", f.avx2);
+  o.Set("fma", f.fma);
+  o.Set("avx512f", f.avx512f);
+  o.Set("neon", f.neon);
+  Napi::Array names = Napi::Array::New(env);
+  uint32_t i = 0;
+  for (auto& n : kernelNames()) names.Set(i++, n);
+  o.Set("kernels", names);
+  return o;
+}
+
+static Napi::Value Memory(const Napi::CallbackInfo& info) {
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("bytes", double(liveBytes()));
+  o.Set("buffers", double(liveBuffers()));
+  return o;
+}
+
+void registerRuntimeBindings(Napi::Env env, Napi::Object exports) {
+  NativeBuffer::Init(env, exports);
+  exports.Set("alloc", Napi::Function::New(env, Alloc));
+  exports.Set("fromArray", Napi::Function::New(env, FromArray));
+  exports.Set("read", Napi::Function::New(env, Read));
+  exports.Set("enqueue", Napi::Function::New(env, Enqueue));
+  exports.Set("sync", Napi::Function::New(env, Sync));
+  exports.Set("timeKernel", Napi::Function::New(env, TimeKernel));
+  exports.Set("info", Napi::Function::New(env, Info));
+  exports.Set("memory", Napi::Function::New(env, Memory));
+}
+
+}  // namespace cefm

@@ -1,0 +1,93 @@
+#include "stream.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <stdexcept>
+
+namespace cefm {
+
+static std::atomic<size_t> gLiveBytes{0}, gLiveBuffers{0};
+
+Storage::Storage(size_t n) : size(n) {
+  // 64-byte alignment for AVX-512 loads; at least one element so data is never null.
+  data = static_cast<float*>(std::aligned_alloc(64, ((std::max<size_t>(n, 1) * 4 + 63) / 64) * 64));
+  if (!data) throw std::bad_alloc();
+  gLiveBytes += n * 4;
+  gLiveBuffers++;
+}
+
+Storage::~Storage() {
+  std::free(data);
+  gLiveBytes -= size * 4;
+  gLiveBuffers--;
+}
+
+size_t liveBytes() { return gLiveBytes.load(); }
+size_t liveBuffers() { return gLiveBuffers.load(); }
+
+Stream::Stream() : worker_([this] { loop(); }) {}
+
+Stream::~Stream() {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  worker_.join();
+}
+
+void Stream::enqueue(Task t) {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    tasks_.push_back(std::move(t));
+  }
+  cv_.notify_one();
+}
+
+void Stream::drain() {
+  std::unique_lock<std::mutex> lk(mu_);
+  idle_.wait(lk, [this] { return tasks_.empty() && !busy_; });
+}
+
+std::string Stream::takeError() {
+  std::lock_guard<std::mutex> lk(mu_);
+  std::string e;
+  e.swap(error_);
+  return e;
+}
+
+void Stream::loop() {
+  for (;;) {
+    Task t;
+    {
+      std::unique_lock<std::mutex> lk(mu_);
+      cv_.wait(lk, [this] { return stop_ || !tasks_.empty(); });
+      if (stop_ && tasks_.empty()) return;
+      t = std::move(tasks_.front());
+      tasks_.pop_front();
+      busy_ = true;
+    }
+    std::string err;
+    try {
+      t();
+    } catch (const std::exception& e) {
+      err = e.what();
+    } catch (...) {
+      err = "unknown native error";
+    }
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      if (!err.empty() && error_.empty()) error_ = err;
+      busy_ = false;
+      if (tasks_.empty()) idle_.notify_all();
+    }
+  }
+}
+
+Stream& defaultStream() {
+  static Stream* s = new Stream();  // leaked on purpose: must outlive every N-API finalizer
+  return *s;
+}
+
+}  // namespace cefm

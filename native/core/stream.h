@@ -1,0 +1,51 @@
+// The native backend's stream: kernels run in submission order on one worker thread (which
+// fans out to the thread pool), so JS enqueues without waiting and only reads wait.
+#pragma once
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace cefm {
+
+// Float storage shared by the JS handle and by every queued task that uses it, so freeing the
+// handle never pulls memory from under a pending kernel.
+struct Storage {
+  explicit Storage(size_t n);
+  ~Storage();
+  float* data;
+  size_t size;
+};
+using StoragePtr = std::shared_ptr<Storage>;
+
+size_t liveBytes();
+size_t liveBuffers();
+
+class Stream {
+ public:
+  using Task = std::function<void()>;
+  Stream();
+  ~Stream();
+  // Runs tasks in order. An exception in a task is kept and handed to the next `takeError`.
+  void enqueue(Task t);
+  // Blocks until all tasks enqueued so far have run.
+  void drain();
+  std::string takeError();
+
+ private:
+  void loop();
+  std::mutex mu_;
+  std::condition_variable cv_, idle_;
+  std::deque<Task> tasks_;
+  bool busy_ = false, stop_ = false;
+  std::string error_;
+  std::thread worker_;
+};
+
+Stream& defaultStream();
+
+}  // namespace cefm

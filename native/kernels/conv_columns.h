@@ -1,0 +1,17 @@
+// im2col / col2im on bands of output rows, so the column matrix of a convolution is never held
+// in full: a band [oh0, oh1) of one image and group is a [taps, (oh1 - oh0) * wo] matrix.
+#pragma once
+#include <cstdint>
+
+#include "conv_shape.h"
+
+namespace cefm {
+
+// cols[(ci, i, j), (oh - oh0, ow)] = image[ci, oh*sh - ph + i*dh, ow*sw - pw + j*dw] (0 outside).
+// `image` points at the group's first channel.
+void im2colBand(const ConvShape& s, const float* image, int64_t oh0, int64_t oh1, float* cols);
+
+// The adjoint: image[ci, ih, iw] += every cols entry that im2colBand would have read from there.
+void col2imBandAdd(const ConvShape& s, const float* cols, int64_t oh0, int64_t oh1, float* image);
+
+}  // namespace cefm

@@ -1,0 +1,188 @@
+#include "conv_gemm.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "../core/parallel.h"
+#include "conv_columns.h"
+#include "gemm.h"
+
+namespace cefm {
+
+namespace {
+
+// A column band of one image and group stays around L2 size, so im2col writes it and the GEMM
+// reads it back from cache, and memory stays bounded whatever the image size.
+constexpr int64_t kBandBytes = int64_t(512) << 10;
+// Narrower bands make GEMM calls too thin to run at speed.
+constexpr int64_t kMinBandColumns = 64;
+// Independent pieces per thread when a call is split for the pool, so uneven pieces balance.
+constexpr int64_t kPiecesPerThread = 4;
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// A split of the output rows [0, ho) into `count` bands of `rows` rows (the last may be shorter).
+struct Bands {
+  int64_t rows, count;
+};
+
+// Bands within the memory budget; at least `minBands` when that keeps them wide enough.
+Bands planBands(const ConvShape& s, int64_t minBands) {
+  const int64_t rowBytes = s.taps() * s.wo * int64_t(sizeof(float));
+  const int64_t budgetRows = s.isPlainGemm() ? s.ho : std::max<int64_t>(1, kBandBytes / rowBytes);
+  const int64_t balancedRows = std::max(ceilDiv(s.ho, std::max<int64_t>(1, minBands)), ceilDiv(kMinBandColumns, s.wo));
+  const int64_t rows = std::max<int64_t>(1, std::min({budgetRows, balancedRows, s.ho}));
+  return {rows, ceilDiv(s.ho, rows)};
+}
+
+// Bands enough for the pool to balance over n * groups independent (image, group) pairs.
+Bands planParallelBands(const ConvShape& s) {
+  return planBands(s, ceilDiv(kPiecesPerThread * numThreads(), std::max<int64_t>(1, s.n * s.groups)));
+}
+
+// One band of one image and group: task index t enumerates (n, g, band) with the band fastest.
+struct BandTask {
+  int64_t n, g, oh0, oh1;
+  int64_t width() const { return oh1 - oh0; }
+};
+
+BandTask bandTask(const ConvShape& s, const Bands& b, int64_t t) {
+  const int64_t band = t % b.count, g = (t / b.count) % s.groups, n = t / (b.count * s.groups);
+  const int64_t oh0 = band * b.rows;
+  return {n, g, oh0, std::min(s.ho, oh0 + b.rows)};
+}
+
+// The [taps, band columns] matrix of a band as a GEMM operand: the image itself for a plain GEMM,
+// else its im2col in `cols`.
+struct ColumnOperand {
+  const float* data;
+  int64_t ld;
+};
+
+ColumnOperand bandColumns(const ConvShape& s, const float* groupImage, int64_t oh0, int64_t oh1, std::vector<float>& cols) {
+  if (s.isPlainGemm()) return {groupImage + oh0 * s.wo, s.imagePlane()};
+  const int64_t width = (oh1 - oh0) * s.wo;
+  cols.resize(size_t(s.taps() * width));
+  im2colBand(s, groupImage, oh0, oh1, cols.data());
+  return {cols.data(), width};
+}
+
+// Runs task(t, scratch) for t in [0, tasks). With at least one task per thread the tasks run in
+// parallel and each sgemm inside stays serial; with fewer, they run in turn and sgemm threads.
+template <typename Task>
+void runTasks(int64_t tasks, Task task) {
+  if (tasks >= numThreads()) {
+    parallelFor(tasks, 1, [&](int64_t t0, int64_t t1) {
+      std::vector<float> scratch;
+      for (int64_t t = t0; t < t1; t++) task(t, scratch);
+    });
+  } else {
+    std::vector<float> scratch;
+    for (int64_t t = 0; t < tasks; t++) task(t, scratch);
+  }
+}
+
+}  // namespace
+
+void convForward(const ConvShape& s, const float* image, const float* weight, const float* bias, float* output) {
+  const Bands b = planParallelBands(s);
+  const int64_t K = s.taps();
+  runTasks(s.n * s.groups * b.count, [&](int64_t t, std::vector<float>& cols) {
+    const BandTask bt = bandTask(s, b, t);
+    const int64_t width = bt.width() * s.wo;
+    const float* groupImage = image + (bt.n * s.c + bt.g * s.cg) * s.imagePlane();
+    float* out = output + (bt.n * s.o + bt.g * s.og) * s.outputPlane() + bt.oh0 * s.wo;
+    const ColumnOperand B = bandColumns(s, groupImage, bt.oh0, bt.oh1, cols);
+    float beta = 0.0f;
+    if (bias) {  // the GEMM accumulates onto the bias
+      for (int64_t r = 0; r < s.og; r++) std::fill_n(out + r * s.outputPlane(), width, bias[bt.g * s.og + r]);
+      beta = 1.0f;
+    }
+    sgemm(false, false, s.og, width, K, 1.0f, weight + bt.g * s.og * K, K, B.data, B.ld, beta, out, s.outputPlane());
+  });
+}
+
+void convImageGrad(const ConvShape& s, const float* dOutput, const float* weight, float* dImage) {
+  // Bands of one image overlap in the image, so each (image, group) is one task, its bands in turn.
+  const Bands b = planBands(s, 1);
+  const int64_t K = s.taps();
+  runTasks(s.n * s.groups, [&](int64_t t, std::vector<float>& cols) {
+    const int64_t n = t / s.groups, g = t % s.groups;
+    float* groupImage = dImage + (n * s.c + g * s.cg) * s.imagePlane();
+    const float* dy = dOutput + (n * s.o + g * s.og) * s.outputPlane();
+    const float* w = weight + g * s.og * K;
+    if (s.isPlainGemm()) {
+      sgemm(true, false, s.cg, s.outputPlane(), s.og, 1.0f, w, K, dy, s.outputPlane(), 0.0f, groupImage, s.imagePlane());
+      return;
+    }
+    std::fill_n(groupImage, s.cg * s.imagePlane(), 0.0f);
+    for (int64_t oh0 = 0; oh0 < s.ho; oh0 += b.rows) {
+      const int64_t oh1 = std::min(s.ho, oh0 + b.rows), width = (oh1 - oh0) * s.wo;
+      cols.resize(size_t(K * width));
+      sgemm(true, false, K, width, s.og, 1.0f, w, K, dy + oh0 * s.wo, s.outputPlane(), 0.0f, cols.data(), width);
+      col2imBandAdd(s, cols.data(), oh0, oh1, groupImage);
+    }
+  });
+}
+
+void convWeightGrad(const ConvShape& s, const float* image, const float* dOutput, float* dWeight) {
+  const Bands b = planParallelBands(s);
+  const int64_t K = s.taps(), size = s.o * K, tasks = s.n * s.groups * b.count;
+  // Every band adds into the whole weight gradient: each part of the tasks sums into its own copy.
+  const int64_t parts = tasks >= numThreads() ? std::min<int64_t>(numThreads(), tasks) : 1;
+  std::vector<float> partials(size_t((parts - 1) * size));
+  auto partSum = [&](int64_t p) { return p == 0 ? dWeight : partials.data() + (p - 1) * size; };
+  auto runPart = [&](int64_t p, std::vector<float>& cols) {
+    float* dw = partSum(p);
+    std::fill_n(dw, size, 0.0f);
+    for (int64_t t = p * tasks / parts; t < (p + 1) * tasks / parts; t++) {
+      const BandTask bt = bandTask(s, b, t);
+      const float* groupImage = image + (bt.n * s.c + bt.g * s.cg) * s.imagePlane();
+      const float* dy = dOutput + (bt.n * s.o + bt.g * s.og) * s.outputPlane() + bt.oh0 * s.wo;
+      const ColumnOperand B = bandColumns(s, groupImage, bt.oh0, bt.oh1, cols);
+      sgemm(false, true, s.og, K, bt.width() * s.wo, 1.0f, dy, s.outputPlane(), B.data, B.ld, 1.0f, dw + bt.g * s.og * K, K);
+    }
+  };
+  if (parts == 1) {
+    std::vector<float> cols;
+    runPart(0, cols);
+    return;
+  }
+  parallelFor(parts, 1, [&](int64_t p0, int64_t p1) {
+    std::vector<float> cols;
+    for (int64_t p = p0; p < p1; p++) runPart(p, cols);
+  });
+  parallelFor(size, 4096, [&](int64_t i0, int64_t i1) {
+    for (int64_t p = 1; p < parts; p++) {
+      const float* src = partSum(p);
+      for (int64_t i = i0; i < i1; i++) dWeight[i] += src[i];
+    }
+  });
+}
+
+void addChannelBias(float* t, const float* bias, int64_t n, int64_t channels, int64_t plane) {
+  parallelFor(n * channels, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, plane)), [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; p++) {
+      const float v = bias[p % channels];
+      float* row = t + p * plane;
+      for (int64_t i = 0; i < plane; i++) row[i] += v;
+    }
+  });
+}
+
+void channelBiasGrad(const float* dy, int64_t n, int64_t channels, int64_t plane, float* dBias) {
+  parallelFor(channels, 1, [&](int64_t c0, int64_t c1) {
+    for (int64_t ch = c0; ch < c1; ch++) {
+      double total = 0.0;  // long sums over batch and space: accumulate in double
+      for (int64_t b = 0; b < n; b++) {
+        const float* row = dy + (b * channels + ch) * plane;
+        float partial = 0.0f;
+        for (int64_t i = 0; i < plane; i++) partial += row[i];
+        total += partial;
+      }
+      dBias[ch] = float(total);
+    }
+  });
+}
+
+}  // namespace cefm

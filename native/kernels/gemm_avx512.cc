@@ -1,0 +1,72 @@
+// sgemm micro-kernel for AVX-512: a 12 x 32 tile held in 24 zmm accumulators; each k step loads
+// two vectors of B and broadcasts 12 values of A (28 of the 32 registers in use).
+#include "../core/cpu.h"
+#include "gemm_kernels.h"
+#include "gemm_pack.h"
+
+#if defined(CEFM_X86)
+#include <immintrin.h>
+
+namespace cefm {
+namespace gemm {
+
+namespace {
+
+constexpr int MR = 12, NV = 2, NR = 16 * NV;
+
+CEFM_TARGET_AVX512 void kernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, float beta, int mr,
+                               int nr) {
+  __m512 acc[MR][NV];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; i++)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) acc[i][v] = _mm512_setzero_ps();
+  for (int i = 0; i < mr; i++) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + NR - 1), _MM_HINT_T0);
+  }
+#pragma GCC unroll 4
+  for (int64_t k = 0; k < kc; k++) {
+    __m512 bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) bv[v] = _mm512_load_ps(b + 16 * v);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; i++) {
+      const __m512 av = _mm512_set1_ps(a[i]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) acc[i][v] = _mm512_fmadd_ps(av, bv[v], acc[i][v]);
+    }
+    a += MR;
+    b += NR;
+  }
+  const __m512 betav = _mm512_set1_ps(beta);
+  __mmask16 masks[NV];
+#pragma GCC unroll 4
+  for (int v = 0; v < NV; v++) {
+    const int cols = nr - 16 * v;
+    masks[v] = cols >= 16 ? __mmask16(0xffff) : cols <= 0 ? __mmask16(0) : __mmask16((1u << cols) - 1);
+  }
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; i++) {
+    if (i >= mr) break;
+    float* row = c + i * ldc;
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) {
+      __m512 r = acc[i][v];
+      if (beta != 0.0f) r = _mm512_fmadd_ps(betav, _mm512_maskz_loadu_ps(masks[v], row + 16 * v), r);
+      _mm512_mask_storeu_ps(row + 16 * v, masks[v], r);
+    }
+  }
+}
+
+}  // namespace
+
+const MicroKernel& avx512Kernel() {
+  static const MicroKernel k{"avx512", MR, NR, 384, 256, 1536, kernel, packA<MR>, packB<NR>};
+  return k;
+}
+
+}  // namespace gemm
+}  // namespace cefm
+
+#endif  // CEFM_X86

@@ -1,0 +1,76 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { CefmError } from './errors.js';
+import { packageRoot } from './paths.js';
+
+/** A handle to float32 storage in native memory. */
+export interface NativeBufferHandle {
+  readonly size: number;
+  free(): void;
+}
+
+export interface NativeInfo {
+  simd: string;
+  threads: number;
+  avx2: boolean;
+  fma: boolean;
+  avx512f: boolean;
+  neon: boolean;
+  kernels: string[];
+}
+
+/** The functions cefm_native.node exports (native/core/bindings.cc, native/abc/abc_binding.cc). */
+export interface NativeAddon {
+  alloc(n: number, poison: boolean): NativeBufferHandle;
+  fromArray(a: Float32Array): NativeBufferHandle;
+  read(b: NativeBufferHandle): Promise<Float32Array>;
+  enqueue(kernel: string, inputs: NativeBufferHandle[], inShapes: number[][], outputs: NativeBufferHandle[], outShapes: number[][], attrs: object): void;
+  sync(): Promise<void>;
+  timeKernel(kernel: string, inputs: NativeBufferHandle[], inShapes: number[][], outputs: NativeBufferHandle[], outShapes: number[][], attrs: object, repeats: number): Promise<number[]>;
+  info(): NativeInfo;
+  memory(): { bytes: number; buffers: number };
+  [name: string]: unknown;
+}
+
+let cached: NativeAddon | undefined;
+let loadError: CefmError | undefined;
+
+/** Where the addon is looked for: CEFM_ADDON, then the cmake-js and node-gyp build folders. */
+export function addonCandidates(): string[] {
+  const env = process.env.CEFM_ADDON;
+  if (env) return [env];
+  return [join(packageRoot, 'build', 'Release', 'cefm_native.node'), join(packageRoot, 'build', 'Debug', 'cefm_native.node')];
+}
+
+/** Loads the native addon once; throws a one-line CefmError saying how to build it when missing. */
+export function loadAddon(): NativeAddon {
+  if (cached) return cached;
+  if (loadError) throw loadError;
+  const require = createRequire(import.meta.url);
+  const candidates = addonCandidates();
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) {
+    loadError = new CefmError(
+      `native addon not built (looked for ${candidates.join(', ')}); build it with \`npm run build:native\` in ${packageRoot} ` +
+        '(npm does not run the build script of a dependency unless package.json approves it: `npm install-scripts approve cefm-native`)',
+    );
+    throw loadError;
+  }
+  try {
+    cached = require(found) as NativeAddon;
+    return cached;
+  } catch (e) {
+    loadError = new CefmError(`native addon at ${found} failed to load (${(e as Error).message.split('\n')[0]}); rebuild it with \`npm run build:native\``);
+    throw loadError;
+  }
+}
+
+/** The addon if it loads, else the reason it does not (for `info`). */
+export function addonStatus(): { ok: true; addon: NativeAddon } | { ok: false; reason: string } {
+  try {
+    return { ok: true, addon: loadAddon() };
+  } catch (e) {
+    return { ok: false, reason: (e as Error).message };
+  }
+}

@@ -1,0 +1,143 @@
+import { CefmError } from '../errors.js';
+import type { Attrs, OpCost } from '../ops/op.js';
+import { getOp } from '../ops/registry.js';
+import { type HostTensor, numel, shapeString } from '../tensor.js';
+
+export type BackendKind = 'webgpu' | 'native' | 'reference';
+
+/** A tensor that lives on a backend (GPU buffer, native buffer, or float64 array). */
+export interface DeviceTensor {
+  readonly shape: number[];
+  readonly backend: Backend;
+  /** Free the memory now; using the tensor afterwards is an error. */
+  dispose(): void;
+}
+
+/**
+ * What every backend offers. Kernels run in submission order (a stream): `run` only enqueues,
+ * `download` and `sync` wait. The op-level helpers below (`op`, `opBackward`, `forward`,
+ * `backward`) are shared by all backends and built on `run`.
+ */
+export interface Backend {
+  readonly kind: BackendKind;
+  /** Human-readable: adapter name, CPU features and threads, ... */
+  readonly description: string;
+  upload(t: HostTensor): DeviceTensor;
+  /** A new tensor; its content is undefined (NaN when the backend was opened with poison: true). */
+  empty(shape: number[]): DeviceTensor;
+  download(t: DeviceTensor): Promise<HostTensor>;
+  /** Enqueue one kernel (docs/ops.md); outputs are preallocated by the caller. */
+  run(kernel: string, inputs: DeviceTensor[], outputs: DeviceTensor[], attrs: Attrs): void;
+  sync(): Promise<void>;
+  /** Run an op on device tensors: validates, allocates the outputs, enqueues. */
+  op(name: string, inputs: DeviceTensor[], attrs?: Attrs): DeviceTensor[];
+  /** Gradients of the op's inputs (null where an input has none), on device. */
+  opBackward(name: string, inputs: DeviceTensor[], outputs: DeviceTensor[], dOutputs: DeviceTensor[], attrs?: Attrs): (DeviceTensor | null)[];
+  /** Host-tensor convenience: upload, run, download, free. */
+  forward(name: string, inputs: HostTensor[], attrs?: Attrs): Promise<HostTensor[]>;
+  backward(name: string, inputs: HostTensor[], attrs: Attrs | undefined, dy: HostTensor | HostTensor[]): Promise<(HostTensor | null)[]>;
+  /** Optional: time `repeats` runs of a kernel on the device clock (GPU timestamps), in ms each. */
+  timeKernel?(kernel: string, inputs: DeviceTensor[], outputs: DeviceTensor[], attrs: Attrs, repeats: number): Promise<number[]>;
+  cost(name: string, shapes: number[][], attrs?: Attrs): OpCost;
+  dispose(): Promise<void>;
+}
+
+export interface BackendOptions {
+  /** Fill new tensors with NaN so a kernel that leaves an element unwritten is caught by tests. */
+  poison?: boolean;
+}
+
+/** The shared op-level logic; a backend supplies upload/empty/download/run/sync/dispose. */
+export abstract class BackendBase implements Backend {
+  abstract readonly kind: BackendKind;
+  abstract readonly description: string;
+  abstract upload(t: HostTensor): DeviceTensor;
+  abstract empty(shape: number[]): DeviceTensor;
+  abstract download(t: DeviceTensor): Promise<HostTensor>;
+  abstract run(kernel: string, inputs: DeviceTensor[], outputs: DeviceTensor[], attrs: Attrs): void;
+  abstract sync(): Promise<void>;
+  abstract dispose(): Promise<void>;
+
+  op(name: string, inputs: DeviceTensor[], attrs: Attrs = {}): DeviceTensor[] {
+    const def = getOp(name);
+    const shapes = inputs.map((t) => t.shape);
+    const norm = def.normalize(shapes, attrs);
+    const outShapes = def.outputShapes(shapes, norm);
+    const outputs = outShapes.map((s, i) => {
+      const src = def.inplace?.[i];
+      return src === undefined ? this.empty(s) : inputs[src];
+    });
+    this.run(name, inputs, outputs, norm);
+    return outputs;
+  }
+
+  opBackward(name: string, inputs: DeviceTensor[], outputs: DeviceTensor[], dOutputs: DeviceTensor[], attrs: Attrs = {}): (DeviceTensor | null)[] {
+    const def = getOp(name);
+    const shapes = inputs.map((t) => t.shape);
+    const norm = def.normalize(shapes, attrs);
+    if (!def.differentiable) throw new CefmError(`${name}: this op has no backward`);
+    const outShapes = def.outputShapes(shapes, norm);
+    if (dOutputs.length !== outShapes.length) {
+      throw new CefmError(`${name}: backward needs ${outShapes.length} output gradient(s), got ${dOutputs.length}`);
+    }
+    dOutputs.forEach((d, i) => {
+      if (shapeString(d.shape) !== shapeString(outShapes[i])) {
+        throw new CefmError(`${name}: output gradient ${i} has shape ${shapeString(d.shape)}, expected ${shapeString(outShapes[i])}`);
+      }
+    });
+    const diff = def.differentiable(shapes, norm);
+    const grads = inputs.map((t, i) => (diff[i] ? this.empty(t.shape) : null));
+    this.run(`${name}_backward`, [...inputs, ...outputs, ...dOutputs], grads.filter((g): g is DeviceTensor => g !== null), norm);
+    return grads;
+  }
+
+  async forward(name: string, inputs: HostTensor[], attrs: Attrs = {}): Promise<HostTensor[]> {
+    checkHostTensors(name, inputs);
+    const dev = inputs.map((t) => this.upload(t));
+    try {
+      const outs = this.op(name, dev, attrs);
+      const result = await Promise.all(outs.map((o) => this.download(o)));
+      outs.forEach((o) => { if (!dev.includes(o)) o.dispose(); });
+      return result;
+    } finally {
+      dev.forEach((t) => t.dispose());
+    }
+  }
+
+  async backward(name: string, inputs: HostTensor[], attrs: Attrs = {}, dy: HostTensor | HostTensor[]): Promise<(HostTensor | null)[]> {
+    const dys = Array.isArray(dy) ? dy : [dy];
+    checkHostTensors(name, [...inputs, ...dys]);
+    const dev = inputs.map((t) => this.upload(t));
+    const dDev = dys.map((t) => this.upload(t));
+    const owned: DeviceTensor[] = [...dev, ...dDev];
+    try {
+      const outs = this.op(name, dev, attrs);
+      owned.push(...outs.filter((o) => !dev.includes(o)));
+      const grads = this.opBackward(name, dev, outs, dDev, attrs);
+      const result = await Promise.all(grads.map((g) => (g ? this.download(g) : null)));
+      grads.forEach((g) => g?.dispose());
+      return result;
+    } finally {
+      owned.forEach((t) => t.dispose());
+    }
+  }
+
+  cost(name: string, shapes: number[][], attrs: Attrs = {}): OpCost {
+    const def = getOp(name);
+    return def.cost(shapes, def.normalize(shapes, attrs));
+  }
+}
+
+function checkHostTensors(op: string, ts: HostTensor[]): void {
+  ts.forEach((t, i) => {
+    if (!t || !Array.isArray(t.shape) || !(t.data instanceof Float32Array)) {
+      throw new CefmError(`${op}: input ${i} must be { shape: number[], data: Float32Array }`);
+    }
+    if (!t.shape.every((d) => Number.isInteger(d) && d >= 0)) {
+      throw new CefmError(`${op}: input ${i} has an invalid shape ${JSON.stringify(t.shape)}`);
+    }
+    if (numel(t.shape) !== t.data.length) {
+      throw new CefmError(`${op}: input ${i} has shape ${shapeString(t.shape)} (${numel(t.shape)} values) but ${t.data.length} values`);
+    }
+  });
+}

@@ -1,0 +1,3 @@
+import type { GpuKernel } from '../../kernel.js';
+
+export const kernels: Record<string, GpuKernel> = {};

@@ -1,0 +1,3 @@
+import type { BenchCase } from '../case.js';
+
+export const benchCases: BenchCase[] = [];

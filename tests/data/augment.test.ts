@@ -1,0 +1,173 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { applyAugment, colorJitter, DEFAULT_AUGMENT, planAugment, type AugmentPlan } from '../../src/ts/data/augment.js';
+import type { Mask, RgbImage } from '../../src/ts/data/image.js';
+import { countDiff, randomRgb, Rng } from './fixtures.js';
+
+/**
+ * A blocky image whose mask is derived from it: 6x6-pixel cells, each either bright (mask 1) or dark
+ * (mask 0), with noise that never crosses the threshold.
+ */
+function blockyPair(rng: Rng, width: number, height: number): { image: RgbImage; mask: Mask } {
+  const cell = 6;
+  const cols = Math.ceil(width / cell);
+  const bright = Array.from({ length: cols * Math.ceil(height / cell) }, () => rng.chance(0.45));
+  const image = { width, height, data: new Uint8Array(width * height * 3) };
+  const mask = { width, height, data: new Uint8Array(width * height) };
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const on = bright[Math.floor(y / cell) * cols + Math.floor(x / cell)];
+      mask.data[y * width + x] = on ? 1 : 0;
+      for (let c = 0; c < 3; c++) image.data[(y * width + x) * 3 + c] = on ? 200 + rng.int(50) : 10 + rng.int(50);
+    }
+  }
+  return { image, mask };
+}
+
+/** Fraction of pixels where (image brighter than 128) disagrees with the mask. */
+function disagreement(image: RgbImage, mask: Mask): number {
+  let bad = 0;
+  for (let i = 0; i < mask.data.length; i++) if ((image.data[i * 3] >= 128 ? 1 : 0) !== mask.data[i]) bad++;
+  return bad / mask.data.length;
+}
+
+/**
+ * Disagreements away from edges: pixels whose 5x5 neighbourhood lies inside the picture and has one
+ * mask value, but whose image brightness says otherwise. Edges may blur (antialiased, bilinear image vs
+ * nearest mask; black corners of a rotation blend in); interiors may not. `valid`: 1 where the output
+ * shows the source (the plan applied to an all-ones mask).
+ */
+function interiorDisagreements(image: RgbImage, mask: Mask, valid: Mask): number {
+  const { width: w, height: h } = mask;
+  let bad = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const m = mask.data[y * w + x];
+      if ((image.data[(y * w + x) * 3] >= 128 ? 1 : 0) === m) continue;
+      let uniform = true;
+      for (let dy = -2; dy <= 2; dy++) {
+        for (let dx = -2; dx <= 2; dx++) {
+          const yy = y + dy;
+          const xx = x + dx;
+          if (yy < 0 || yy >= h || xx < 0 || xx >= w || !valid.data[yy * w + xx] || mask.data[yy * w + xx] !== m) uniform = false;
+        }
+      }
+      if (uniform) bad++;
+    }
+  }
+  return bad;
+}
+
+const GEOMETRY_ONLY = { ...DEFAULT_AUGMENT, jitter: null };
+
+test('the mask follows the image through every geometric augmentation', () => {
+  const rng = new Rng(201);
+  const { image, mask } = blockyPair(rng, 157, 101);
+  const out = { width: 63, height: 47 };
+  const allOnes = { ...mask, data: new Uint8Array(mask.data.length).fill(1) };
+  let worst = 0;
+  let turned = 0;
+  let rotated = 0;
+  for (let seed = 0; seed < 40; seed++) {
+    const plan = planAugment(GEOMETRY_ONLY, image, out, new Rng(seed));
+    if (plan.rot90 % 2) turned++;
+    if (Math.abs(plan.angle) > 3) rotated++;
+    const aug = applyAugment(plan, image, mask, out);
+    const valid = applyAugment(plan, image, allOnes, out).mask!;
+    assert.equal([aug.image.width, aug.image.height, aug.mask!.width, aug.mask!.height], [63, 47, 63, 47]);
+    worst = Math.max(worst, interiorDisagreements(aug.image, aug.mask!, valid));
+    assert.ok(disagreement(aug.image, aug.mask!) < 0.15, `seed ${seed}: ${disagreement(aug.image, aug.mask!)}`);
+  }
+  assert.is(worst, 0, 'pixels inside a cell disagree with the mask');
+  assert.ok(turned > 5 && rotated > 20, `turned ${turned}, rotated ${rotated}`);
+  // The test can fail: pairing the image with another seed's mask disagrees a lot.
+  const a = applyAugment(planAugment(GEOMETRY_ONLY, image, out, new Rng(1)), image, mask, out);
+  const b = applyAugment(planAugment(GEOMETRY_ONLY, image, out, new Rng(2)), image, mask, out);
+  assert.ok(disagreement(a.image, b.mask!) > 0.25, `mismatched pair ${disagreement(a.image, b.mask!)}`);
+  const bothValid = { ...a.mask!, data: new Uint8Array(a.mask!.data.length).fill(1) };
+  assert.ok(interiorDisagreements(a.image, b.mask!, bothValid) > 30, `mismatched pair interior ${interiorDisagreements(a.image, b.mask!, bothValid)}`);
+});
+
+test('colour jitter leaves the mask alone and keeps bright cells bright', () => {
+  const { image, mask } = blockyPair(new Rng(202), 90, 66);
+  const out = { width: 45, height: 45 };
+  const plan = planAugment({ ...DEFAULT_AUGMENT, jitter: { brightness: 0.1, contrast: 0.1, saturation: 0.1, hue: 0 } }, image, out, new Rng(5));
+  const aug = applyAugment(plan, image, mask, out);
+  const plain = applyAugment({ ...plan, jitter: null }, image, mask, out);
+  assert.is(countDiff(aug.mask!.data, plain.mask!.data), 0);
+  assert.ok(countDiff(aug.image.data, plain.image.data) > 0);
+  const valid = applyAugment({ ...plan, jitter: null }, image, { ...mask, data: mask.data.map(() => 1) }, out).mask!;
+  assert.is(interiorDisagreements(aug.image, aug.mask!, valid), 0);
+});
+
+/** Independent reference for flips and quarter turns: explicit coordinate formulas per case. */
+function reference(img: RgbImage, plan: AugmentPlan): RgbImage {
+  let cur = img;
+  const map = (w: number, h: number, f: (x: number, y: number) => [number, number]) => {
+    const out = { width: w, height: h, data: new Uint8Array(w * h * 3) };
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+      const [sx, sy] = f(x, y);
+      out.data.set(cur.data.subarray((sy * cur.width + sx) * 3, (sy * cur.width + sx) * 3 + 3), (y * w + x) * 3);
+    }
+    cur = out;
+  };
+  if (plan.hflip) map(cur.width, cur.height, (x, y) => [cur.width - 1 - x, y]);
+  if (plan.vflip) map(cur.width, cur.height, (x, y) => [x, cur.height - 1 - y]);
+  // One counter-clockwise quarter turn at a time: the new top row is the old right column.
+  for (let k = 0; k < plan.rot90; k++) map(cur.height, cur.width, (x, y) => [cur.width - 1 - y, x]);
+  return cur;
+}
+
+test('flips and quarter turns are exact pixel permutations (no crop, no rotation)', () => {
+  const img = randomRgb(new Rng(203), 17, 11);
+  const crop = { x: 0, y: 0, width: 17, height: 11 };
+  for (let k = 0; k < 4; k++) {
+    for (const [hflip, vflip] of [[false, false], [true, false], [false, true], [true, true]]) {
+      const plan: AugmentPlan = { crop, hflip, vflip, rot90: k as AugmentPlan['rot90'], angle: 0, jitter: null };
+      const out = k % 2 ? { width: 11, height: 17 } : { width: 17, height: 11 };
+      const got = applyAugment(plan, img, undefined, out).image;
+      const want = reference(img, plan);
+      assert.equal([got.width, got.height], [want.width, want.height]);
+      assert.is(countDiff(got.data, want.data), 0, `k=${k} h=${hflip} v=${vflip}`);
+    }
+  }
+});
+
+test('seeded: equal seeds give equal output, different seeds differ', () => {
+  const img = randomRgb(new Rng(204), 41, 29);
+  const out = { width: 24, height: 24 };
+  const run = (seed: number) => applyAugment(planAugment({}, img, out, new Rng(seed)), img, undefined, out).image.data;
+  assert.is(countDiff(run(9), run(9)), 0);
+  assert.ok(countDiff(run(9), run(10)) > 100);
+});
+
+test('random crops stay inside the image with area and aspect in range', () => {
+  const src = { width: 800, height: 500 };
+  const out = { width: 224, height: 224 };
+  const rng = new Rng(205);
+  for (let i = 0; i < 300; i++) {
+    const { crop } = planAugment({ crop: { scale: [0.3, 0.9], ratio: [3 / 4, 4 / 3] } }, src, out, rng);
+    assert.ok(crop.x >= 0 && crop.y >= 0 && crop.x + crop.width <= 800 && crop.y + crop.height <= 500, JSON.stringify(crop));
+    const area = (crop.width * crop.height) / (800 * 500);
+    const ratio = crop.width / crop.height;
+    assert.ok(area > 0.29 && area < 0.91, `area ${area}`);
+    assert.ok(ratio > 0.74 && ratio < 1.35, `ratio ${ratio}`);
+  }
+});
+
+test('colour jitter: brightness scales, saturation 0 gives grey, neutral factors are the identity', () => {
+  const img = randomRgb(new Rng(206), 9, 7);
+  const neutral = colorJitter(img, { brightness: 1, contrast: 1, saturation: 1, hue: 0 });
+  assert.is(countDiff(neutral.data, img.data), 0);
+  const dim = colorJitter(img, { brightness: 0.5, contrast: 1, saturation: 1, hue: 0 });
+  assert.is(countDiff(dim.data, img.data.map((v) => Math.round(v * 0.5)), 0), 0);
+  const grey = colorJitter(img, { brightness: 1, contrast: 1, saturation: 0, hue: 0 });
+  for (let i = 0; i < 63; i++) {
+    const l = 0.299 * img.data[i * 3] + 0.587 * img.data[i * 3 + 1] + 0.114 * img.data[i * 3 + 2];
+    for (let c = 0; c < 3; c++) assert.ok(Math.abs(grey.data[i * 3 + c] - l) <= 0.5 + 1e-9);
+  }
+  const flat = colorJitter(img, { brightness: 1, contrast: 0, saturation: 1, hue: 0 });
+  assert.ok(new Set(flat.data).size === 1, 'contrast 0 gives one grey level');
+});
+
+test.run();

@@ -1,0 +1,88 @@
+// The native backend's runtime: memory, the non-blocking stream, errors.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { NativeBackend } from '../../src/ts/backend/native.js';
+import { Rng } from '../util/rng.js';
+
+const be = new NativeBackend({ poison: true });
+const rng = new Rng(7);
+const host = (shape: number[]) => ({ shape, data: rng.array(shape.reduce((a, b) => a * b, 1)) });
+
+test('no memory growth across 10,000 forward/backward calls', async () => {
+  const a = be.upload(host([9, 13])), b = be.upload(host([13, 7])), dy = be.upload(host([9, 7]));
+  const step = () => {
+    const [y] = be.op('matmul', [a, b]);
+    const [da, db] = be.opBackward('matmul', [a, b], [y], [dy]);
+    y.dispose(); da!.dispose(); db!.dispose();
+  };
+  for (let i = 0; i < 500; i++) step();
+  await be.sync();
+  const liveBefore = be.memory();
+  global.gc?.();
+  const rssBefore = process.memoryUsage().rss;
+  for (let i = 0; i < 10000; i++) {
+    step();
+    if (i % 1000 === 999) await be.sync(); // let the stream drain as a training loop would
+  }
+  await be.sync();
+  global.gc?.();
+  const liveAfter = be.memory();
+  const rssAfter = process.memoryUsage().rss;
+  assert.equal(liveAfter, liveBefore, 'native buffers leaked');
+  assert.ok(rssAfter - rssBefore < 32 * 1024 * 1024, `RSS grew by ${((rssAfter - rssBefore) / 1048576).toFixed(1)} MiB`);
+  [a, b, dy].forEach((t) => t.dispose());
+});
+
+test('tensors dropped without dispose are freed by the finalizer', async () => {
+  await be.sync();
+  const before = be.memory().buffers;
+  for (let i = 0; i < 200; i++) be.upload(host([16, 16]));
+  assert.ok(be.memory().buffers >= before + 200);
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return; // run with --expose-gc to check this part; the explicit-dispose test above always runs
+  for (let i = 0; i < 5 && be.memory().buffers > before; i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.is(be.memory().buffers, before);
+});
+
+test('a long kernel does not block the event loop', async () => {
+  const a = be.upload(host([700, 700])), b = be.upload(host([700, 700]));
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 1);
+  const started = Date.now();
+  const outs: ReturnType<typeof be.op>[] = [];
+  for (let i = 0; i < 6; i++) outs.push(be.op('matmul', [a, b]));
+  await be.sync();
+  const ms = Date.now() - started;
+  clearInterval(timer);
+  assert.ok(ticks >= Math.min(5, ms / 10), `event loop ticked ${ticks} times during ${ms} ms of kernels`);
+  outs.flat().forEach((t) => t.dispose());
+  a.dispose(); b.dispose();
+});
+
+test('bad arguments throw a JS error naming the op and shapes, never crash', async () => {
+  const a = be.upload(host([2, 3])), b = be.upload(host([4, 5]));
+  assert.throws(() => be.op('matmul', [a, b]), /matmul: inner dimensions differ \(3 vs 4\) \(input shapes \[2,3\] \[4,5\]\)/);
+  assert.throws(() => be.op('matmul', [a]), /matmul: expects 2 inputs/);
+  assert.throws(() => be.op('no_such_op', [a]), /unknown op 'no_such_op'/);
+  assert.throws(() => be.run('no_such_kernel', [a], [b], {}), /native backend has no kernel 'no_such_kernel'/);
+  const c = be.upload(host([3, 1]));
+  a.dispose();
+  assert.throws(() => be.op('matmul', [a, c]), /used after dispose/);
+  b.dispose();
+  c.dispose();
+  await assert.not.throws(async () => be.forward('matmul', [host([1, 1]), host([1, 1])]));
+});
+
+test('host tensors with the wrong length are rejected', async () => {
+  try {
+    await be.forward('matmul', [{ shape: [2, 2], data: new Float32Array(3) }, host([2, 2])]);
+    assert.unreachable();
+  } catch (e) {
+    assert.match((e as Error).message, /matmul: input 0 has shape \[2,2\] \(4 values\) but 3 values/);
+  }
+});
+
+test.run();

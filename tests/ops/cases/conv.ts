@@ -1,0 +1,3 @@
+import type { OpCase } from '../case.js';
+
+export const cases: OpCase[] = [];

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "abc_params.h"
-#include "colour_space.h"
+#include "color_space.h"
 #include "contour.h"
 #include "criteria.h"
 

@@ -2,7 +2,7 @@
 #include <cmath>
 
 #include "abc_params.h"
-#include "colour_space.h"
+#include "color_space.h"
 #include "criteria.h"
 
 namespace cefm {

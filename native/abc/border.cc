@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "abc_params.h"
-#include "colour_space.h"
+#include "color_space.h"
 #include "contour.h"
 #include "criteria.h"
 

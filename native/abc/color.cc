@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "abc_params.h"
-#include "colour_space.h"
+#include "color_space.h"
 #include "criteria.h"
 
 namespace cefm {
@@ -60,30 +60,25 @@ double circularStdOn255(double sumCos, double sumSin, double n) {
 void measureHsvSpread(const Lesion& lesion, AbcFeatures& out) {
   const int w = lesion.width();
   const Box& b = lesion.bbox;
-  double n = 0, sumCos = 0, sumSin = 0, sumS = 0, sumV = 0;
+  // One pass; S and V are summed relative to the first lesion pixel's values, which keeps the
+  // variance free of cancellation and exactly zero for a uniform colour.
+  bool first = true;
+  double n = 0, sumCos = 0, sumSin = 0, refS = 0, refV = 0, sumS = 0, sumV = 0, sumSS = 0, sumVV = 0;
   for (int y = b.y0; y <= b.y1; y++) {
     for (int x = b.x0; x <= b.x1; x++) {
       if (!lesion.mask[size_t(y) * w + x]) continue;
       const uint8_t* px = lesion.image.data + 3 * (size_t(y) * w + x);
       const Hsv hsv = rgbToHsv(px);
+      if (first) refS = hsv.s, refV = hsv.v, first = false;
       double c, s;
       hueCosSin(px, c, s);
-      n += 1, sumCos += c, sumSin += s, sumS += hsv.s, sumV += hsv.v;
-    }
-  }
-  // Second pass about the means: exact zero for uniform colour, no cancellation.
-  const double meanS = sumS / n, meanV = sumV / n;
-  double varS = 0, varV = 0;
-  for (int y = b.y0; y <= b.y1; y++) {
-    for (int x = b.x0; x <= b.x1; x++) {
-      if (!lesion.mask[size_t(y) * w + x]) continue;
-      Hsv hsv = rgbToHsv(lesion.image.data + 3 * (size_t(y) * w + x));
-      varS += (hsv.s - meanS) * (hsv.s - meanS), varV += (hsv.v - meanV) * (hsv.v - meanV);
+      const double ds = hsv.s - refS, dv = hsv.v - refV;
+      n += 1, sumCos += c, sumSin += s, sumS += ds, sumV += dv, sumSS += ds * ds, sumVV += dv * dv;
     }
   }
   out.sigmaH = circularStdOn255(sumCos, sumSin, n);
-  out.sigmaS = std::sqrt(varS / n);
-  out.sigmaV = std::sqrt(varV / n);
+  out.sigmaS = std::sqrt(std::max(0.0, sumSS / n - (sumS / n) * (sumS / n)));
+  out.sigmaV = std::sqrt(std::max(0.0, sumVV / n - (sumV / n) * (sumV / n)));
 }
 
 }  // namespace

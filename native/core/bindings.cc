@@ -10,6 +10,7 @@
 #include "cpu.h"
 #include "kernel.h"
 #include "parallel.h"
+#include "peak.h"
 #include "stream.h"
 
 namespace cefm {
@@ -261,6 +262,7 @@ void registerRuntimeBindings(Napi::Env env, Napi::Object exports) {
   exports.Set("timeKernel", Napi::Function::New(env, TimeKernel));
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("memory", Napi::Function::New(env, Memory));
+  exports.Set("measurePeak", Napi::Function::New(env, MeasurePeak));
 }
 
 }  // namespace cefm

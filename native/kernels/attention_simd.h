@@ -15,6 +15,10 @@
 
 #define CEFM_INLINE inline __attribute__((always_inline))
 
+// Vector arguments and returns never cross a call (everything is inlined), so the ABI note GCC
+// gives for wide vectors in functions without AVX does not apply.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
 namespace cefm {
 namespace attn {
 
@@ -31,19 +35,19 @@ template <int W> CEFM_INLINE vf<W> load(const float* p) {
   std::memcpy(&v, p, sizeof(v));
   return v;
 }
-template <int W> CEFM_INLINE void store(float* p, vf<W> v) { std::memcpy(p, &v, sizeof(v)); }
+template <int W> CEFM_INLINE void store(float* p, const vf<W>& v) { std::memcpy(p, &v, sizeof(v)); }
 template <int W> CEFM_INLINE vf<W> splat(float x) { return vf<W>{} + x; }
 template <int W> CEFM_INLINE vi<W> laneIndex() {
   vi<W> v;
   for (int i = 0; i < W; i++) v[i] = i;
   return v;
 }
-template <int W> CEFM_INLINE float hmax(vf<W> v) {
+template <int W> CEFM_INLINE float hmax(const vf<W>& v) {
   float m = v[0];
   for (int i = 1; i < W; i++) m = v[i] > m ? v[i] : m;
   return m;
 }
-template <int W> CEFM_INLINE float hsum(vf<W> v) {
+template <int W> CEFM_INLINE float hsum(const vf<W>& v) {
   float s = 0.0f;
   for (int i = 0; i < W; i++) s += v[i];
   return s;
@@ -51,8 +55,8 @@ template <int W> CEFM_INLINE float hsum(vf<W> v) {
 
 // exp(x) to about 2 ulp for x <= 88 (Cephes expf): x = n ln2 + r, |r| <= ln2 / 2, a degree-6
 // polynomial for e^r, 2^n built in the exponent bits. Inputs below -87.3 give ~1e-38, NaN stays NaN.
-template <int W> CEFM_INLINE vf<W> vexp(vf<W> x) {
-  x = x < -87.3f ? splat<W>(-87.3f) : x;
+template <int W> CEFM_INLINE vf<W> vexp(const vf<W>& in) {
+  vf<W> x = in < -87.3f ? splat<W>(-87.3f) : in;
   x = x > 88.3f ? splat<W>(88.3f) : x;
   const float magic = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
   vf<W> n = (x * 1.44269504088896341f + magic) - magic;

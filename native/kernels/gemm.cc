@@ -1,31 +1,214 @@
+// The sgemm driver: cache blocking, packing and threading around the micro-kernel of the active
+// SIMD level (gemm_kernels.h).
+//
+// Loop structure (per K block of kc steps, per M block of mc rows):
+//   1. pack op(A)[mc x kc] into MR-row panels, shared by all threads (L3), in parallel;
+//   2. split the columns into chunks (and, when there are too few, the rows too); each chunk packs
+//      its own op(B)[kc x chunk] into NR-column panels (L2) and runs the micro-kernel over every
+//      (A panel, B panel) pair, the A panel staying in L1 while the B panels stream past it.
+// Splitting over columns means no thread waits for another's packing: one join per block.
 #include "gemm.h"
 
-#include <vector>
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
 
+#include "../core/cpu.h"
 #include "../core/parallel.h"
+#include "gemm_kernels.h"
 
 namespace cefm {
 
-// Straightforward row-parallel version; the packed, register-blocked kernel replaces it.
-void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
-           const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
-  parallelFor(M, 4, [&](int64_t r0, int64_t r1) {
-    std::vector<float> row(N);
-    for (int64_t i = r0; i < r1; i++) {
-      std::fill(row.begin(), row.end(), 0.0f);
-      for (int64_t p = 0; p < K; p++) {
-        float a = transA ? A[p * lda + i] : A[i * lda + p];
-        if (!transB) {
-          const float* b = B + p * ldb;
-          for (int64_t j = 0; j < N; j++) row[j] += a * b[j];
-        } else {
-          for (int64_t j = 0; j < N; j++) row[j] += a * B[j * ldb + p];
-        }
+namespace gemm {
+
+const MicroKernel& kernelFor(const char* level) {
+#if defined(__x86_64__) || defined(_M_X64)
+  if (std::strcmp(level, "avx512") == 0) return avx512Kernel();
+  if (std::strcmp(level, "avx2") == 0) return avx2Kernel();
+#endif
+#if defined(__aarch64__)
+  if (std::strcmp(level, "neon") == 0) return neonKernel();
+#endif
+  return scalarKernel();
+}
+
+}  // namespace gemm
+
+namespace {
+
+using gemm::MicroKernel;
+
+const MicroKernel& activeKernel() {
+#ifdef GEMM_TUNE
+  static const MicroKernel k = [] { MicroKernel t = gemm::kernelFor(simdLevel().c_str());
+    if (getenv("KC")) t.kc = atoi(getenv("KC")); if (getenv("NC")) t.nc = atoi(getenv("NC")); if (getenv("MC")) t.mc = atoi(getenv("MC")); return t; }();
+#else
+  static const MicroKernel& k = gemm::kernelFor(simdLevel().c_str());
+#endif
+  return k;
+}
+
+// Grow-only, 64-byte aligned scratch memory; one per thread and role, kept between calls.
+class Scratch {
+ public:
+  ~Scratch() { std::free(data_); }
+  float* get(size_t n) {
+    if (n > capacity_) {
+      std::free(data_);
+      capacity_ = (n + 4095) & ~size_t(4095);
+      data_ = static_cast<float*>(std::aligned_alloc(64, capacity_ * sizeof(float)));
+      if (!data_) {
+        capacity_ = 0;
+        throw std::bad_alloc();
       }
-      float* c = C + i * ldc;
-      for (int64_t j = 0; j < N; j++) c[j] = alpha * row[j] + (beta == 0.0f ? 0.0f : beta * c[j]);
+    }
+    return data_;
+  }
+
+ private:
+  float* data_ = nullptr;
+  size_t capacity_ = 0;
+};
+
+thread_local Scratch sharedA;   // the packed A block, read by every thread of the call
+thread_local Scratch privateB;  // a chunk's packed B panels
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t roundUp(int64_t a, int64_t b) { return ceilDiv(a, b) * b; }
+
+// Splits `total` into the fewest blocks of at most `maxBlock`, of equal size rounded up to `unit`.
+int64_t evenBlock(int64_t total, int64_t maxBlock, int64_t unit) {
+  return roundUp(ceilDiv(total, ceilDiv(total, maxBlock)), unit);
+}
+
+struct Problem {
+  bool transA, transB;
+  int64_t M, N, K;
+  float alpha;
+  const float* A;
+  int64_t lda;
+  const float* B;
+  int64_t ldb;
+  float beta;
+  float* C;
+  int64_t ldc;
+  const GemmEpilogue* epilogue;
+
+  const float* aAt(int64_t i, int64_t k) const { return transA ? A + k * lda + i : A + i * lda + k; }
+  const float* bAt(int64_t k, int64_t j) const { return transB ? B + j * ldb + k : B + k * ldb + j; }
+};
+
+// C = beta * C, the whole answer when there is nothing to multiply (K == 0 or alpha == 0).
+void scaleOnly(const Problem& p) {
+  parallelFor(p.M, std::max<int64_t>(1, 65536 / std::max<int64_t>(p.N, 1)), [&](int64_t r0, int64_t r1) {
+    for (int64_t i = r0; i < r1; i++) {
+      float* row = p.C + i * p.ldc;
+      for (int64_t j = 0; j < p.N; j++) row[j] = p.beta == 0.0f ? 0.0f : p.beta * row[j];
+      if (p.epilogue) p.epilogue->apply(p.epilogue->ctx, row, p.ldc, i, 0, 1, p.N);
     }
   });
+}
+
+// How one M x kc block's compute is split into independent chunks.
+struct Split {
+  int64_t colChunk, rowChunk;  // multiples of NR and MR
+  int64_t colChunks, rowChunks;
+};
+
+Split splitWork(const MicroKernel& uk, int64_t mc, int64_t N, int64_t kc, int threads) {
+  Split s;
+  const int64_t colPanels = ceilDiv(N, uk.nr), rowPanels = ceilDiv(mc, uk.mr);
+  // Column chunks: a packed B chunk must fit L2, and every thread wants one (a multiple of the
+  // thread count keeps them evenly loaded).
+  int64_t chunks = ceilDiv(N, uk.nc);
+  if (threads > 1) chunks = std::min(colPanels, roundUp(std::max<int64_t>(chunks, threads), threads));
+  s.colChunk = ceilDiv(colPanels, chunks) * uk.nr;
+  s.colChunks = ceilDiv(N, s.colChunk);
+  // Too few columns for the threads: also split rows (each row chunk repacks its B chunk, cheap
+  // when B is narrow).
+  int64_t rowChunks = 1;
+  if (s.colChunks < threads) rowChunks = std::min(rowPanels, ceilDiv(2 * threads, s.colChunks));
+  s.rowChunk = ceilDiv(rowPanels, rowChunks) * uk.mr;
+  s.rowChunks = ceilDiv(mc, s.rowChunk);
+  (void)kc;
+  return s;
+}
+
+void multiply(const Problem& p) {
+  const MicroKernel& uk = activeKernel();
+  const int64_t MR = uk.mr, NR = uk.nr;
+  const int64_t kcMax = evenBlock(p.K, uk.kc, 1);
+  const int64_t mcMax = evenBlock(p.M, uk.mc, MR);
+  // Small products are not worth waking the pool for.
+  const bool serial = double(p.M) * double(p.N) * double(p.K) < 64.0 * 64.0 * 64.0;
+  const int threads = serial ? 1 : numThreads();
+
+  for (int64_t pc = 0; pc < p.K; pc += kcMax) {
+    const int64_t kc = std::min(kcMax, p.K - pc);
+    const float betaBlock = pc == 0 ? p.beta : 1.0f;
+    const bool lastK = pc + kc == p.K;
+    for (int64_t ic = 0; ic < p.M; ic += mcMax) {
+      const int64_t mc = std::min(mcMax, p.M - ic);
+      const int64_t rowPanels = ceilDiv(mc, MR);
+      float* packedA = sharedA.get(size_t(rowPanels * MR * kc));
+      const int64_t panelGrain = serial ? rowPanels : std::max<int64_t>(1, 32768 / (MR * kc));
+      parallelFor(rowPanels, panelGrain, [&](int64_t q0, int64_t q1) {
+        const int64_t i0 = q0 * MR, rows = std::min(mc, q1 * MR) - i0;
+        uk.packA(p.aAt(ic + i0, pc), p.lda, p.transA, rows, kc, p.alpha, packedA + i0 * kc);
+      });
+
+      const Split s = splitWork(uk, mc, p.N, kc, threads);
+      parallelFor(s.colChunks * s.rowChunks, 1, [&](int64_t t0, int64_t t1) {
+        for (int64_t t = t0; t < t1; t++) {
+          const int64_t j0 = (t % s.colChunks) * s.colChunk, cols = std::min(s.colChunk, p.N - j0);
+          const int64_t i0 = (t / s.colChunks) * s.rowChunk, rows = std::min(s.rowChunk, mc - i0);
+          float* packedB = privateB.get(size_t(roundUp(cols, NR) * kc));
+          uk.packB(p.bAt(pc, j0), p.ldb, p.transB, kc, cols, packedB);
+          for (int64_t ir = i0; ir < i0 + rows; ir += MR) {
+            const int mr = int(std::min(MR, i0 + rows - ir));
+            const float* a = packedA + ir * kc;
+            float* cRow = p.C + (ic + ir) * p.ldc;
+            for (int64_t jr = 0; jr < cols; jr += NR) {
+              const int nr = int(std::min(NR, cols - jr));
+              uk.run(kc, a, packedB + jr * kc, cRow + j0 + jr, p.ldc, betaBlock, mr, nr);
+            }
+            if (lastK && p.epilogue) p.epilogue->apply(p.epilogue->ctx, cRow + j0, p.ldc, ic + ir, j0, mr, cols);
+          }
+        }
+      });
+    }
+  }
+}
+
+void run(const Problem& p) {
+  if (p.M <= 0 || p.N <= 0) return;
+  if (p.K <= 0 || p.alpha == 0.0f) {
+    scaleOnly(p);
+    return;
+  }
+  multiply(p);
+}
+
+}  // namespace
+
+void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+           const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+  run({transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nullptr});
+}
+
+void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+           const float* B, int64_t ldb, float beta, float* C, int64_t ldc, const GemmEpilogue& epilogue) {
+  run({transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, &epilogue});
+}
+
+const char* sgemmKernelName() {
+  static const std::string name = [] {
+    const MicroKernel& k = activeKernel();
+    return std::string(k.level) + " " + std::to_string(k.mr) + "x" + std::to_string(k.nr);
+  }();
+  return name.c_str();
 }
 
 }  // namespace cefm

@@ -7,3 +7,4 @@ export type { OpDef, Attrs, OpCost } from './ops/op.js';
 export { type HostTensor, tensor, numel } from './tensor.js';
 export { CefmError, UsageError } from './errors.js';
 export { collectInfo, type InfoReport } from './cli/commands/info.js';
+export * from './data/index.js';

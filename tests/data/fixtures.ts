@@ -1,7 +1,7 @@
 // Shared helpers for the data tests: where the repo and the shared data are, temp folders, and
 // writers for real image files (sharp for JPEG/PNG/WebP/TIFF; BMP and 16-bit PNG encoded here,
 // independently of the decoders under test).
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -30,8 +30,16 @@ export function sharedData(): string {
   return dir;
 }
 
+const tempDirs: string[] = [];
+process.on('exit', () => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh folder under the system temp dir, removed when the test process exits. */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `cefm-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `cefm-${prefix}-`));
+  tempDirs.push(dir);
+  return dir;
 }
 
 export function randomRgb(rng: Rng, width: number, height: number): RgbImage {

@@ -7,6 +7,7 @@ import { CefmError, debugEnabled } from '../errors.js';
 import { packageVersion } from '../version.js';
 import { registerInfoCommand } from './commands/info.js';
 import { registerBenchCommand } from './commands/bench.js';
+import { registerAbcCommand } from './commands/abc.js';
 
 
 export function buildProgram(): Command {
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'cefm-native: ')) });
   registerInfoCommand(program);
   registerBenchCommand(program);
+  registerAbcCommand(program);
 
   return program;
 }

@@ -137,11 +137,16 @@ interface PoolWorker {
   inFlight: Map<number, { index: number; resolve: (o: PrepareOutcome) => void }>;
 }
 
+const MAX_FAILURES = 3;
+
 /** Worker threads that each hold the sample list; tasks go to the least busy one. */
 class WorkerPool implements Preparer {
   private workers: PoolWorker[] = [];
   private nextId = 0;
   private closed = false;
+  /** Worker failures since the last result; past MAX_FAILURES the pool stops respawning. */
+  private failures = 0;
+  private lastFailure = '';
 
   constructor(private samples: Sample[], private opts: LoaderOptions, count: number) {
     for (let i = 0; i < count; i++) this.workers.push(this.spawn());
@@ -154,31 +159,39 @@ class WorkerPool implements Preparer {
     const entry: PoolWorker = { worker, inFlight: new Map() };
     worker.unref(); // an idle pool never keeps the process alive
     worker.on('message', (msg: { id: number; outcome: PrepareOutcome }) => {
+      this.failures = 0;
       const task = entry.inFlight.get(msg.id);
       if (!task) return;
       entry.inFlight.delete(msg.id);
       if (entry.inFlight.size === 0) worker.unref();
       task.resolve(msg.outcome);
     });
+    let dead = false;
     const crashed = (problem: string) => {
-      // Fail this worker's tasks as skipped samples and start a replacement.
+      // Fail this worker's tasks as skipped samples and start a replacement (once: 'error' precedes 'exit').
+      if (dead || this.closed) return;
+      dead = true;
       for (const [, task] of entry.inFlight) {
         const sample = this.samples[task.index];
         task.resolve({ ok: false, skipped: { index: task.index, id: sample.id, file: sample.image, problem } });
       }
       entry.inFlight.clear();
+      this.failures++;
+      this.lastFailure = problem;
       const at = this.workers.indexOf(entry);
-      if (at >= 0 && !this.closed) this.workers[at] = this.spawn();
+      if (at < 0) return;
+      // A worker that cannot even start (e.g. sharp fails to load) must not respawn forever.
+      if (this.failures < MAX_FAILURES) this.workers[at] = this.spawn();
+      else this.workers.splice(at, 1);
     };
     worker.on('error', (e) => crashed(`decoding worker failed: ${String(e?.message ?? e).split('\n')[0]}`));
-    worker.on('exit', (code) => {
-      if (!this.closed && entry.inFlight.size) crashed(`decoding worker exited with code ${code}`);
-    });
+    worker.on('exit', (code) => crashed(`decoding worker exited with code ${code}`));
     return entry;
   }
 
   prepare(index: number, epoch: number): Promise<PrepareOutcome> {
     if (this.closed) throw new CefmError('loader: used after close()');
+    if (this.workers.length === 0) throw new CefmError(`loader: decoding workers keep failing (${this.lastFailure})`);
     const entry = this.workers.reduce((a, b) => (b.inFlight.size < a.inFlight.size ? b : a));
     const id = this.nextId++;
     return new Promise((resolve) => {

@@ -1,7 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { CefmError, UsageError } from '../errors.js';
-export { checkOptions } from './loaders/common.js';
 import { loadCsvDataset } from './loaders/csv.js';
 import { loadDerm7pt } from './loaders/derm7pt.js';
 import { loadFolder } from './loaders/folder.js';

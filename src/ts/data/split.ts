@@ -45,16 +45,18 @@ export function splitSamples(samples: Sample[], opts: SplitOptions): Split {
   const rng = new Rng(seed);
   const partOf = new Uint8Array(samples.length);
   const shares = [1 - val - test, val, test];
+  // Strata are dealt one after another against running targets, so both each diagnosis and the
+  // whole split land within one group of their shares.
+  const assigned = [0, 0, 0];
+  let dealt = 0;
   for (const stratum of [...strata.keys()].sort()) {
-    const list = rng.shuffle(strata.get(stratum)!);
-    const total = list.reduce((n, g) => n + g.length, 0);
-    const assigned = [0, 0, 0];
-    for (const members of list) {
+    for (const members of rng.shuffle(strata.get(stratum)!)) {
+      dealt += members.length;
       // The part with the largest shortfall against its target takes the whole group.
       let best = 0;
       let bestNeed = -Infinity;
       for (let p = 0; p < 3; p++) {
-        const need = shares[p] * total - assigned[p];
+        const need = shares[p] * dealt - assigned[p];
         if (shares[p] > 0 && need > bestNeed) [best, bestNeed] = [p, need];
       }
       assigned[best] += members.length;

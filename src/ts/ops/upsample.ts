@@ -81,8 +81,9 @@ function normalizeUpsample(op: string, mode: UpsampleMode, shapes: number[][], a
   }
   if (!size.every((v) => v > 0)) throw opError(op, shapes, `output size [${size}] must be positive`);
   const coord_scale = coord.map((c, i) => {
-    // PyTorch's nearest_idx copies when out == in and halves when out == 2·in, whatever the scale.
-    if (mode === 'nearest' && size[i] === x[2 + i]) return 1;
+    // PyTorch copies when out == in (both modes) and nearest halves when out == 2·in, whatever the
+    // scale factor said; these coord_scale values give exactly that with the formulas above.
+    if (size[i] === x[2 + i]) return 1;
     if (mode === 'nearest' && size[i] === 2 * x[2 + i]) return 0.5;
     return f32(c);
   });

@@ -1,3 +1,44 @@
 import type { OpCase } from '../case.js';
 
-export const cases: OpCase[] = [];
+// conv2d and conv_transpose2d: every attr path (stride, padding, dilation, groups, output_padding,
+// bias or not), odd and non-square sizes, size-1 dims, batch > 1, the plain-GEMM 1x1 path, and
+// shapes tall enough that the native backend splits images into several row bands.
+const conv2dCases: OpCase[] = [
+  { op: 'conv2d', shapes: [[1, 1, 1, 1], [1, 1, 1, 1]], note: 'all ones' },
+  { op: 'conv2d', shapes: [[2, 3, 7, 9], [5, 3, 3, 3], [5]], attrs: { padding: 1 } },
+  { op: 'conv2d', shapes: [[2, 4, 9, 7], [6, 4, 3, 3]], attrs: { stride: 2 } },
+  { op: 'conv2d', shapes: [[1, 3, 8, 11], [4, 3, 3, 2], [4]], attrs: { stride: [2, 3], padding: [1, 0], dilation: [2, 1] } },
+  { op: 'conv2d', shapes: [[2, 6, 7, 7], [4, 3, 3, 3], [4]], attrs: { groups: 2, padding: 1 } },
+  { op: 'conv2d', shapes: [[2, 4, 6, 5], [8, 1, 3, 3]], attrs: { groups: 4, padding: 1 }, note: 'depthwise x2' },
+  { op: 'conv2d', shapes: [[1, 6, 9, 8], [6, 2, 3, 3], [6]], attrs: { groups: 3, stride: 2, padding: [2, 1], dilation: [1, 2] } },
+  { op: 'conv2d', shapes: [[3, 8, 5, 6], [7, 8, 1, 1], [7]], note: '1x1 plain GEMM' },
+  { op: 'conv2d', shapes: [[2, 6, 4, 5], [4, 3, 1, 1]], attrs: { groups: 2 }, note: '1x1 grouped' },
+  { op: 'conv2d', shapes: [[2, 5, 7, 7], [3, 5, 1, 1]], attrs: { stride: 2 }, note: '1x1 strided' },
+  { op: 'conv2d', shapes: [[1, 5, 6, 6], [3, 5, 1, 1], [3]], attrs: { padding: 1 }, note: '1x1 padded' },
+  { op: 'conv2d', shapes: [[2, 3, 16, 12], [8, 3, 4, 4], [8]], attrs: { stride: 4 }, note: 'patch embedding' },
+  { op: 'conv2d', shapes: [[1, 3, 6, 7], [2, 3, 3, 5]], attrs: { padding: 'same', dilation: [1, 2] } },
+  { op: 'conv2d', shapes: [[2, 3, 6, 5], [2, 3, 3, 3]], attrs: { padding: 'valid' } },
+  { op: 'conv2d', shapes: [[1, 2, 3, 3], [3, 2, 2, 2]], attrs: { padding: 2 }, note: 'padding > kernel' },
+  { op: 'conv2d', shapes: [[2, 2, 5, 4], [3, 2, 5, 4]], note: 'kernel = image' },
+  { op: 'conv2d', shapes: [[1, 16, 5, 5], [20, 16, 3, 3], [20]], attrs: { padding: 1 }, note: 'K > tile' },
+  { op: 'conv2d', shapes: [[1, 3, 40, 8], [4, 3, 3, 3], [4]], attrs: { padding: 1 }, note: 'many row bands' },
+  { op: 'conv2d', shapes: [[1, 2, 37, 9], [3, 2, 3, 3]], attrs: { stride: 2, padding: [0, 1], dilation: 2 }, note: 'strided bands' },
+  { op: 'conv2d', shapes: [[2, 20, 13, 11], [70, 20, 3, 3], [70]], attrs: { padding: 1 }, noGradcheck: true, note: 'M > tile' },
+  { op: 'conv2d', shapes: [[0, 3, 5, 5], [4, 3, 3, 3], [4]], note: 'empty batch' },
+];
+
+const convTransposeCases: OpCase[] = [
+  { op: 'conv_transpose2d', shapes: [[1, 1, 1, 1], [1, 1, 1, 1]], note: 'all ones' },
+  { op: 'conv_transpose2d', shapes: [[2, 3, 5, 4], [3, 4, 3, 3], [4]], attrs: { stride: 2, padding: 1, output_padding: 1 } },
+  { op: 'conv_transpose2d', shapes: [[2, 4, 3, 5], [4, 2, 2, 2], [4]], attrs: { stride: 2, groups: 2 }, note: 'U-Net up-conv' },
+  { op: 'conv_transpose2d', shapes: [[1, 4, 4, 3], [4, 3, 3, 2]], attrs: { stride: [2, 3], padding: [1, 0], dilation: [2, 1], output_padding: [1, 2] } },
+  { op: 'conv_transpose2d', shapes: [[1, 2, 4, 4], [2, 3, 3, 3], [3]], attrs: { dilation: 2, output_padding: 1 }, note: 'output padding from dilation' },
+  { op: 'conv_transpose2d', shapes: [[2, 6, 3, 3], [6, 1, 3, 3]], attrs: { groups: 6, stride: 2 }, note: 'depthwise' },
+  { op: 'conv_transpose2d', shapes: [[2, 8, 4, 5], [8, 5, 1, 1], [5]], note: '1x1 plain GEMM' },
+  { op: 'conv_transpose2d', shapes: [[1, 2, 5, 5], [2, 3, 3, 3]], attrs: { stride: 2, padding: 3 }, note: 'padding > kernel' },
+  { op: 'conv_transpose2d', shapes: [[1, 3, 20, 6], [3, 2, 4, 4], [2]], attrs: { stride: 2, padding: 1 }, note: 'many row bands' },
+  { op: 'conv_transpose2d', shapes: [[2, 12, 6, 5], [12, 70, 3, 3], [70]], attrs: { stride: 2, padding: 1, output_padding: 1 }, noGradcheck: true, note: 'M > tile' },
+  { op: 'conv_transpose2d', shapes: [[0, 3, 4, 4], [3, 2, 3, 3], [2]], note: 'empty batch' },
+];
+
+export const cases: OpCase[] = [...conv2dCases, ...convTransposeCases];

@@ -1,3 +1,104 @@
 import type { OpCase } from '../case.js';
+import type { Rng } from '../../util/rng.js';
 
-export const cases: OpCase[] = [];
+const numelOf = (s: number[]): number => s.reduce((a, b) => a * b, 1);
+/** Uniform(lo, hi) inputs. */
+const uniform = (lo: number, hi: number) => (rng: Rng, shape: number[]): Float32Array => rng.array(numelOf(shape), lo, hi);
+/** Magnitudes in [lo, hi] with random signs (divisors away from zero). */
+const awayFromZero = (lo: number, hi: number) => (rng: Rng, shape: number[]): Float32Array =>
+  Float32Array.from(rng.array(numelOf(shape), lo, hi), (v) => (rng.next() < 0.5 ? -v : v));
+/** A large offset plus unit noise: catches one-pass variance and unshifted exp. */
+const offset = (base: number) => (rng: Rng, shape: number[]): Float32Array => rng.array(numelOf(shape), base - 1, base + 1);
+
+// Normalisation. Weight and bias are uniform(-1, 1) noise; running_var is positive.
+const layerNorm: OpCase[] = [
+  { op: 'layer_norm', shapes: [[1, 1], [1], [1]], note: 'D = 1' },
+  { op: 'layer_norm', shapes: [[7], [7], [7]] },
+  { op: 'layer_norm', shapes: [[7, 13], [13], [13]] },
+  { op: 'layer_norm', shapes: [[2, 3, 33], [33], [33]], attrs: { eps: 1e-3 } },
+  { op: 'layer_norm', shapes: [[3, 1, 768], [768], [768]], note: 'ViT width' },
+  { op: 'layer_norm', shapes: [[5, 67], [67], [67]], gen: { 0: offset(1000) }, note: 'mean 1000' },
+];
+
+const bnShapes = (x: number[]): number[][] => [x, [x[1]], [x[1]], [x[1]], [x[1]]];
+const bnGen = { 4: uniform(0.5, 2) };
+// Training mode: new_running_mean/var depend on x but are buffers that PyTorch does not
+// differentiate, so the finite-difference check of L = Σ<out, dout> cannot apply (see
+// tests/ops/pointwise_reference.test.ts for the check on y alone).
+const bnTrain = { training: 1 };
+const batchNorm: OpCase[] = [
+  { op: 'batch_norm', shapes: bnShapes([7, 5]), attrs: bnTrain, gen: bnGen, noGradcheck: true },
+  { op: 'batch_norm', shapes: bnShapes([7, 5]), attrs: { training: 0 }, gen: bnGen },
+  { op: 'batch_norm', shapes: bnShapes([2, 3, 5, 7]), attrs: bnTrain, gen: bnGen, noGradcheck: true },
+  { op: 'batch_norm', shapes: bnShapes([2, 3, 5, 7]), attrs: { training: 0, eps: 1e-3 }, gen: bnGen },
+  { op: 'batch_norm', shapes: bnShapes([1, 4, 3, 3]), attrs: { training: 1, momentum: 0.3, eps: 1e-3 }, gen: bnGen, noGradcheck: true, note: 'N = 1' },
+  { op: 'batch_norm', shapes: bnShapes([5, 1, 9]), attrs: bnTrain, gen: bnGen, noGradcheck: true, note: 'C = 1, rank 3' },
+  { op: 'batch_norm', shapes: bnShapes([2, 17]), attrs: bnTrain, gen: bnGen, noGradcheck: true, note: 'N = 2' },
+  { op: 'batch_norm', shapes: bnShapes([3, 6, 1, 1]), attrs: bnTrain, gen: bnGen, noGradcheck: true, note: '1x1 spatial' },
+  { op: 'batch_norm', shapes: bnShapes([4, 3, 11]), attrs: bnTrain, gen: { 0: offset(500), ...bnGen }, noGradcheck: true, note: 'mean 500' },
+  { op: 'batch_norm', shapes: bnShapes([4, 3, 11]), attrs: { training: 0 }, gen: { 0: offset(500), 3: offset(500), ...bnGen }, note: 'eval, mean 500' },
+];
+
+const softmaxes: OpCase[] = ['softmax', 'log_softmax'].flatMap((op): OpCase[] => [
+  { op, shapes: [[1, 1]] },
+  { op, shapes: [[7]] },
+  { op, shapes: [[3, 5, 17]] },
+  { op, shapes: [[2, 1, 197]], note: 'ViT tokens' },
+  { op, shapes: [[2, 5003]], noGradcheck: true, note: 'large D' },
+  { op, shapes: [[4, 33]], gen: { 0: uniform(-1000, 1000) }, note: 'logits up to 1000' },
+  { op, shapes: [[3, 9]], gen: { 0: offset(3000) }, note: 'logits near 3000' },
+]);
+
+const activations: OpCase[] = [
+  { op: 'relu', shapes: [[37]] },
+  { op: 'relu', shapes: [[3, 1, 5, 7]] },
+  { op: 'sigmoid', shapes: [[5, 13]] },
+  { op: 'sigmoid', shapes: [[101]], gen: { 0: uniform(-40, 40) }, note: 'saturated' },
+  { op: 'tanh', shapes: [[5, 13]] },
+  { op: 'tanh', shapes: [[101]], gen: { 0: uniform(-12, 12) }, note: 'saturated' },
+  { op: 'tanh', shapes: [[3, 17]], gen: { 0: uniform(-0.01, 0.01) }, note: 'near 0' },
+  ...['none', 'tanh'].flatMap((approximate): OpCase[] => [
+    { op: 'gelu', shapes: [[3, 7, 11]], attrs: { approximate } },
+    { op: 'gelu', shapes: [[257]], attrs: { approximate }, gen: { 0: uniform(-8, 8) }, note: 'tails' },
+  ]),
+  { op: 'gelu', shapes: [[1]], note: 'default approximate' },
+];
+
+// Broadcasting in every direction, with rank mismatch and scalars.
+const binaryShapes: [number[], number[], string?][] = [
+  [[7, 13], [7, 13]],
+  [[3, 1, 5], [4, 1], 'both broadcast, rank 3 vs 2'],
+  [[], [2, 3], 'scalar a'],
+  [[5, 4], [4], 'row vector b'],
+  [[1], [6, 1, 3], 'a broadcast to rank 3'],
+  [[2, 3, 4, 5], [3, 1, 5], 'middle broadcast'],
+  [[2, 3, 1, 1], [1, 3, 4, 5], 'per-channel a'],
+  [[1, 1], [1, 1]],
+];
+const binaries: OpCase[] = ['add', 'sub', 'mul', 'div'].flatMap((op) =>
+  binaryShapes.map(([a, b, note]): OpCase => ({ op, shapes: [a, b], note, gen: op === 'div' ? { 1: awayFromZero(0.5, 2) } : undefined })),
+);
+
+// Reductions: single, multiple, all and negative dims, with and without keepdim.
+const reduceVariants: { shape: number[]; dims?: number | number[]; note?: string }[] = [
+  { shape: [7, 13], dims: [1] },
+  { shape: [7, 13], dims: [0] },
+  { shape: [7, 13], dims: -1 },
+  { shape: [7, 13], dims: [] },
+  { shape: [3, 4, 5], dims: [0, 2] },
+  { shape: [3, 4, 5], dims: [-3, -2] },
+  { shape: [2, 3, 4, 5], dims: [1, 3] },
+  { shape: [1, 5, 1], dims: [0] },
+  { shape: [5, 1, 3], dims: [1] },
+  { shape: [], note: 'scalar' },
+  { shape: [4099], note: 'long' },
+  { shape: [3, 1001], dims: [0, 1], note: 'all, listed' },
+  { shape: [9, 257], dims: [0], note: 'long columns' },
+];
+const reductions: OpCase[] = ['sum', 'mean'].flatMap((op) =>
+  reduceVariants.flatMap(({ shape, dims, note }) =>
+    [0, 1].map((keepdim): OpCase => ({ op, shapes: [shape], attrs: dims === undefined ? { keepdim } : { dims, keepdim }, note })),
+  ),
+);
+
+export const cases: OpCase[] = [...layerNorm, ...batchNorm, ...softmaxes, ...activations, ...binaries, ...reductions];

@@ -22,7 +22,8 @@ function splitOf(rel: string): string | undefined {
  * found anywhere under the root (2017 `image_id,melanoma,seborrheic_keratosis`; 2018/2019 one-hot
  * `image,MEL,NV,...`; 2016 header-less `ISIC_<id>,benign|malignant|0|1`). Without a label CSV
  * (segmentation-only tasks) the samples are `unlabelled`. Option `split=training|validation|test`
- * picks one part of a root that holds several.
+ * picks one part of a root that holds several. A metadata CSV with a lesion_id column (2019) sets
+ * each sample's `group`, so splits keep a lesion's images together.
  */
 export const loadIsic: DatasetLoader = async (root, spec, source) => {
   checkOptions(spec, ['split']);
@@ -50,12 +51,18 @@ export const loadIsic: DatasetLoader = async (root, spec, source) => {
 
   const labelFiles: string[] = [];
   const labelById = new Map<string, Labels>();
+  const lesionById = new Map<string, string>();
   for (const f of all) {
     if (!/\.csv$/i.test(f.name) || !inSplit(f)) continue;
-    const labels = await readIsicLabels(f.path);
-    if (!labels) continue; // metadata CSVs (age, sex, site) are not labels
-    labelFiles.push(f.path);
-    for (const [id, l] of labels) if (!labelById.has(id)) labelById.set(id, l);
+    const table = await readTable(f.path);
+    const labels = await readIsicLabels(table);
+    if (labels) {
+      labelFiles.push(f.path);
+      for (const [id, l] of labels) if (!labelById.has(id)) labelById.set(id, l);
+    } else {
+      // Metadata CSVs (age, sex, site) are not labels, but 2019's lesion_id keeps lesions together in splits.
+      for (const [id, lesion] of lesionIds(table)) lesionById.set(id, lesion);
+    }
   }
 
   const report = new ReportBuilder(spec.format, root);
@@ -63,6 +70,8 @@ export const loadIsic: DatasetLoader = async (root, spec, source) => {
   const addSample = (id: string, image: string, labels: Labels, unlabelled: boolean) => {
     const sample: Sample = { id, image, labels, source };
     if (unlabelled) sample.unlabelled = true;
+    const lesion = lesionById.get(id);
+    if (lesion) sample.group = lesion;
     const mask = maskById.get(id) ?? maskById.get(id.replace(/_downsampled$/i, ''));
     if (mask) sample.mask = mask;
     else if (maskDir) report.missingFile(join(maskDir, `${id}_segmentation.png`), `no mask for ${id}`);
@@ -85,13 +94,25 @@ export const loadIsic: DatasetLoader = async (root, spec, source) => {
 };
 
 /** Labels by image id from an ISIC ground-truth CSV, or undefined when the CSV is not one. */
-async function readIsicLabels(file: string): Promise<Map<string, Labels> | undefined> {
-  const table = await readTable(file);
+async function readIsicLabels(table: Table): Promise<Map<string, Labels> | undefined> {
   const h = table.header;
   if (columnIndex(h, 'image_id') >= 0 && columnIndex(h, 'melanoma') >= 0) return labels2017(table);
   if (columnIndex(h, 'image') >= 0 && columnIndex(h, 'MEL') >= 0) return labelsOneHot(table);
-  if (h.length === 2 && /^ISIC_\d+$/i.test(h[0])) return labels2016(await readTable(file, { header: false }));
+  if (h.length === 2 && /^ISIC_\d+$/i.test(h[0])) return labels2016(await readTable(table.file, { header: false }));
   return undefined;
+}
+
+/** image id -> lesion_id from a metadata CSV that has both columns (ISIC 2019); empty otherwise. */
+function lesionIds(table: Table): Map<string, string> {
+  const idCol = columnIndex(table.header, 'image', 'image_id');
+  const lesionCol = columnIndex(table.header, 'lesion_id');
+  const out = new Map<string, string>();
+  if (idCol < 0 || lesionCol < 0) return out;
+  for (const row of table.rows) {
+    const lesion = (row[lesionCol] ?? '').trim();
+    if (lesion) out.set((row[idCol] ?? '').trim(), lesion);
+  }
+  return out;
 }
 
 function labels2017(table: Table): Map<string, Labels> {

@@ -1,4 +1,4 @@
-#include "colour_space.h"
+#include "color_space.h"
 
 #include <algorithm>
 #include <cmath>

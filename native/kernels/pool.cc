@@ -1,0 +1,164 @@
+// max_pool2d, avg_pool2d, adaptive_avg_pool2d and their backward, over one pooling core: along
+// each spatial axis every output index owns a window of valid input taps (first, step, count)
+// and a divisor factor, as src/ts/ops/pool.ts defines them.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "../core/kernel.h"
+#include "../core/parallel.h"
+
+namespace cefm {
+
+namespace {
+
+struct AxisWindow {
+  int64_t first, step, count, divisor;
+};
+
+enum class PoolKind { Max, Avg, Adaptive };
+
+std::vector<AxisWindow> slidingWindows(int64_t size, int64_t outSize, int64_t k, int64_t s, int64_t p, int64_t d,
+                                       bool includePad) {
+  std::vector<AxisWindow> w(static_cast<size_t>(outSize));
+  for (int64_t o = 0; o < outSize; o++) {
+    int64_t start = o * s - p;
+    int64_t t0 = start < 0 ? (-start + d - 1) / d : 0;  // first tap inside the input
+    int64_t t1 = k;
+    while (t1 > t0 && start + (t1 - 1) * d >= size) t1--;
+    int64_t count = std::max<int64_t>(0, t1 - t0);
+    int64_t padded = std::min(start + k, size + p) - start;
+    w[size_t(o)] = {start + t0 * d, d, count, includePad ? padded : count};
+  }
+  return w;
+}
+
+std::vector<AxisWindow> adaptiveWindows(int64_t size, int64_t outSize) {
+  std::vector<AxisWindow> w(static_cast<size_t>(outSize));
+  for (int64_t o = 0; o < outSize; o++) {
+    int64_t start = (o * size) / outSize, end = ((o + 1) * size + outSize - 1) / outSize;
+    w[size_t(o)] = {start, 1, end - start, end - start};
+  }
+  return w;
+}
+
+struct PoolPlan {
+  PoolKind kind;
+  int64_t planes, H, W, OH, OW;
+  std::vector<AxisWindow> wh, ww;
+};
+
+PoolPlan makePlan(PoolKind kind, const TensorView& x, const std::vector<int64_t>& yShape, const Attrs& a) {
+  PoolPlan p{kind, x.dim(0) * x.dim(1), x.dim(2), x.dim(3), yShape[2], yShape[3], {}, {}};
+  if (kind == PoolKind::Adaptive) {
+    p.wh = adaptiveWindows(p.H, p.OH);
+    p.ww = adaptiveWindows(p.W, p.OW);
+  } else {
+    auto k = a.ints("kernel"), s = a.ints("stride"), pad = a.ints("padding"), d = a.ints("dilation");
+    bool includePad = kind == PoolKind::Max || a.num("count_include_pad", 1) != 0;
+    p.wh = slidingWindows(p.H, p.OH, k[0], s[0], pad[0], d[0], includePad);
+    p.ww = slidingWindows(p.W, p.OW, k[1], s[1], pad[1], d[1], includePad);
+  }
+  return p;
+}
+
+// PyTorch's scan: the first maximum wins; a NaN replaces anything (so the last NaN wins).
+inline int64_t argmaxTap(const float* plane, int64_t W, const AxisWindow& wy, const AxisWindow& wx, float& best) {
+  best = -std::numeric_limits<float>::infinity();
+  int64_t arg = wy.first * W + wx.first;
+  for (int64_t ty = 0; ty < wy.count; ty++) {
+    const float* row = plane + (wy.first + ty * wy.step) * W;
+    for (int64_t tx = 0; tx < wx.count; tx++) {
+      int64_t ix = wx.first + tx * wx.step;
+      float v = row[ix];
+      if (v > best || std::isnan(v)) {
+        best = v;
+        arg = (wy.first + ty * wy.step) * W + ix;
+      }
+    }
+  }
+  return arg;
+}
+
+inline float windowSum(const float* plane, int64_t W, const AxisWindow& wy, const AxisWindow& wx) {
+  float s = 0.0f;
+  for (int64_t ty = 0; ty < wy.count; ty++) {
+    const float* row = plane + (wy.first + ty * wy.step) * W + wx.first;
+    for (int64_t tx = 0; tx < wx.count; tx++) s += row[tx * wx.step];
+  }
+  return s;
+}
+
+void poolForward(PoolKind kind, KernelCall& c) {
+  const TensorView& x = c.in[0];
+  TensorView& y = c.out[0];
+  PoolPlan p = makePlan(kind, x, y.shape, c.attrs);
+  // one task = one output row of one plane
+  parallelFor(p.planes * p.OH, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, p.OW)), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      int64_t plane = r / p.OH, oy = r % p.OH;
+      const float* xp = x.data + plane * p.H * p.W;
+      float* yr = y.data + r * p.OW;
+      const AxisWindow& wy = p.wh[size_t(oy)];
+      for (int64_t ox = 0; ox < p.OW; ox++) {
+        const AxisWindow& wx = p.ww[size_t(ox)];
+        if (kind == PoolKind::Max) {
+          argmaxTap(xp, p.W, wy, wx, yr[ox]);
+        } else {
+          yr[ox] = windowSum(xp, p.W, wy, wx) / float(wy.divisor * wx.divisor);
+        }
+      }
+    }
+  });
+}
+
+// inputs: x, y, dy -> dx. Each plane's dx belongs to one task, so the scatter needs no atomics.
+void poolBackward(PoolKind kind, KernelCall& c) {
+  const TensorView &x = c.in[0], &dy = c.in[2];
+  TensorView& dx = c.out[0];
+  PoolPlan p = makePlan(kind, x, dy.shape, c.attrs);
+  parallelFor(p.planes, 1, [&](int64_t q0, int64_t q1) {
+    for (int64_t plane = q0; plane < q1; plane++) {
+      const float* xp = x.data + plane * p.H * p.W;
+      const float* g = dy.data + plane * p.OH * p.OW;
+      float* d = dx.data + plane * p.H * p.W;
+      std::fill(d, d + p.H * p.W, 0.0f);
+      for (int64_t oy = 0; oy < p.OH; oy++) {
+        const AxisWindow& wy = p.wh[size_t(oy)];
+        for (int64_t ox = 0; ox < p.OW; ox++) {
+          const AxisWindow& wx = p.ww[size_t(ox)];
+          float go = g[oy * p.OW + ox];
+          if (kind == PoolKind::Max) {
+            float best;
+            if (wy.count > 0 && wx.count > 0) d[argmaxTap(xp, p.W, wy, wx, best)] += go;
+            continue;
+          }
+          float share = go / float(wy.divisor * wx.divisor);
+          for (int64_t ty = 0; ty < wy.count; ty++) {
+            float* row = d + (wy.first + ty * wy.step) * p.W + wx.first;
+            for (int64_t tx = 0; tx < wx.count; tx++) row[tx * wx.step] += share;
+          }
+        }
+      }
+    }
+  });
+}
+
+template <PoolKind K>
+void forwardOf(KernelCall& c) { poolForward(K, c); }
+template <PoolKind K>
+void backwardOf(KernelCall& c) { poolBackward(K, c); }
+
+}  // namespace
+
+CEFM_KERNEL(max_pool2d, forwardOf<PoolKind::Max>);
+CEFM_KERNEL(max_pool2d_backward, backwardOf<PoolKind::Max>);
+CEFM_KERNEL(avg_pool2d, forwardOf<PoolKind::Avg>);
+CEFM_KERNEL(avg_pool2d_backward, backwardOf<PoolKind::Avg>);
+CEFM_KERNEL(adaptive_avg_pool2d, forwardOf<PoolKind::Adaptive>);
+CEFM_KERNEL(adaptive_avg_pool2d_backward, backwardOf<PoolKind::Adaptive>);
+
+}  // namespace cefm

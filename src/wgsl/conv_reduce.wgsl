@@ -1,0 +1,45 @@
+// Reductions of the convolution backward: the split partial sums of the weight gradient
+// (conv.wgsl, WEIGHT_GRAD) and the bias gradient (sum of dOutput over batch and space).
+
+struct Params {
+  count: u32,  // sum_splits: number of partial sums; bias_grad: batch size
+  len: u32,    // sum_splits: elements per partial sum; bias_grad: channels
+  plane: u32,  // bias_grad: spatial size
+  _pad: u32,
+}
+
+@group(0) @binding(0) var<storage, read> src: array<f32>;
+@group(0) @binding(1) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(2) var<uniform> p: Params;
+
+const WG: u32 = 256u;
+var<workgroup> partial: array<f32, WG>;
+
+// dst[i] = sum over s of src[s * len + i]
+@compute @workgroup_size(256)
+fn sum_splits(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= p.len) { return; }
+  var s = 0.0;
+  for (var k = 0u; k < p.count; k++) { s += src[k * p.len + i]; }
+  dst[i] = s;
+}
+
+// dst[ch] = sum over n and the plane of src[n, ch, :]; one workgroup per channel.
+@compute @workgroup_size(256)
+fn bias_grad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let ch = wid.x + wid.y * nwg.x;
+  if (ch >= p.len) { return; }
+  var s = 0.0;
+  for (var n = 0u; n < p.count; n++) {
+    let base = (n * p.len + ch) * p.plane;
+    for (var i = li; i < p.plane; i += WG) { s += src[base + i]; }
+  }
+  partial[li] = s;
+  workgroupBarrier();
+  for (var half = WG / 2u; half > 0u; half /= 2u) {
+    if (li < half) { partial[li] += partial[li + half]; }
+    workgroupBarrier();
+  }
+  if (li == 0u) { dst[ch] = partial[0]; }
+}

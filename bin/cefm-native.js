@@ -3,6 +3,10 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
+import { availableParallelism } from 'node:os';
+
+// Batch commands (abc --data) measure on the libuv pool: size it to the machine before it starts.
+process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, availableParallelism()));
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const entry = join(root, 'dist', 'src', 'ts', 'cli', 'main.js');

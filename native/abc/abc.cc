@@ -26,8 +26,7 @@ AbcFeatures measureAbc(const RgbView& image, const uint8_t* mask, AbcGeometry* g
   lesion.moments = regionMoments(lesion.mask, image.width, lesion.bbox);
   lesion.grey = greyImage(image);
   lesion.rawContour = traceBoundary(lesion.mask, image.width, image.height, lesion.bbox);
-  const double radius = std::sqrt(double(area) / M_PI);
-  lesion.contour = smoothClosed(lesion.rawContour, std::max(kContourSigmaMin, kContourSigmaScale * std::sqrt(2 * radius)));
+  lesion.contour = smoothClosed(lesion.rawContour, std::max(kContourSigmaMin, kContourSigmaScale * std::sqrt(2 * lesion.equivalentRadius())));
 
   AbcFeatures f;
   f.areaPx = area;

@@ -9,6 +9,8 @@
 namespace cefm {
 namespace abc {
 
+constexpr double kPi = 3.14159265358979323846;  // M_PI is not standard C++
+
 // The six dermoscopic colours, in this order everywhere (fractions, flags, class map).
 enum DermoscopicColour { kWhite = 0, kRed, kLightBrown, kDarkBrown, kBlueGray, kBlack, kColourCount };
 extern const char* const kColourNames[kColourCount];  // "white", "red", "light_brown", ...

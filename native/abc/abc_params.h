@@ -9,7 +9,7 @@ constexpr int kMinLesionArea = 25;
 
 // ---- A ------------------------------------------------------------------------------------
 // An axis counts as asymmetric when its index (mean of shape and colour non-overlap) exceeds this.
-// Calibrated on the ISIC 2017 sample by bench/abc-auc.ts (docs/abc.md, "Calibration").
+// Calibrated on the ISIC 2017 sample by bench/abc-auc.ts (docs/abc.md, "A: asymmetry").
 constexpr double kAsymmetryThreshold = 0.25;
 
 // ---- B ------------------------------------------------------------------------------------

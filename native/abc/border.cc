@@ -14,7 +14,8 @@ namespace {
 
 // Box-counting dimension of the boundary pixels: the slope of log N(s) against log(1/s) for boxes of
 // s = 2, 4, 8, ... px up to a quarter of the lesion's extent (s = 1 joins in for tiny lesions, so
-// there are always at least two sizes). Least-squares fit.
+// there are always at least two sizes). N(s) is the mean count over four grids offset by half a
+// box, which removes most of the dependence on where the grid happens to fall. Least-squares fit.
 double boxCountingDimension(const std::vector<Point>& pts, const Box& box) {
   const int extent = std::max(box.width(), box.height());
   std::vector<int> sizes;
@@ -23,15 +24,19 @@ double boxCountingDimension(const std::vector<Point>& pts, const Box& box) {
   if (sizes.size() < 2) sizes.push_back(2);
   double sx = 0, sy = 0, sxx = 0, sxy = 0;
   for (int s : sizes) {
-    const int gw = (box.width() + s - 1) / s, gh = (box.height() + s - 1) / s;
-    std::vector<uint8_t> occupied(size_t(gw) * gh, 0);
-    int64_t count = 0;
-    for (const Point& p : pts) {
-      uint8_t& cell = occupied[size_t((int(p.y) - box.y0) / s) * gw + (int(p.x) - box.x0) / s];
-      count += !cell;
-      cell = 1;
+    const int gw = box.width() / s + 2, gh = box.height() / s + 2;
+    std::vector<uint8_t> occupied(size_t(gw) * gh);
+    double total = 0;
+    for (int offset = 0; offset < 4; offset++) {
+      const int ox = (offset & 1) * (s / 2), oy = (offset >> 1) * (s / 2);
+      std::fill(occupied.begin(), occupied.end(), uint8_t(0));
+      for (const Point& p : pts) {
+        uint8_t& cell = occupied[size_t((int(p.y) - box.y0 + oy) / s) * gw + (int(p.x) - box.x0 + ox) / s];
+        total += !cell;
+        cell = 1;
+      }
     }
-    const double lx = std::log(1.0 / s), ly = std::log(double(count));
+    const double lx = std::log(1.0 / s), ly = std::log(total / 4);
     sx += lx, sy += ly, sxx += lx * lx, sxy += lx * ly;
   }
   const double m = double(sizes.size());
@@ -43,14 +48,14 @@ int sectorOf(const Lesion& lesion, const Point& p) {
   const Point c = lesion.moments.centroid, u = lesion.moments.major, v = lesion.minor();
   const double dx = p.x - c.x, dy = p.y - c.y;
   const double phi = std::atan2(dx * v.x + dy * v.y, dx * u.x + dy * u.y);  // (-pi, pi]
-  return std::clamp(int(std::floor((phi + M_PI) / (M_PI / 4))), 0, 7);
+  return std::clamp(int(std::floor((phi + kPi) / (kPi / 4))), 0, 7);
 }
 
 // Sectors whose mean grey profile across the border changes by most of its inside-to-outside
-// contrast within a narrow window (docs/abc.md, "Border abruptness").
+// contrast within a narrow window (docs/abc.md, "B: border").
 int abruptSectors(const Lesion& lesion, std::array<bool, 8>& abrupt) {
   const int w = lesion.width(), h = lesion.height();
-  const double radius = std::sqrt(double(lesion.moments.area) / M_PI);
+  const double radius = lesion.equivalentRadius();
   const int narrow = std::max(2, int(std::lround(kNarrowFraction * radius)));
   const int reach = std::max(4 * narrow, int(std::lround(kProfileFraction * radius)));
   const int len = 2 * reach + 1;
@@ -90,7 +95,7 @@ int abruptSectors(const Lesion& lesion, std::array<bool, 8>& abrupt) {
 void measureBorder(const Lesion& lesion, AbcFeatures& out, std::array<bool, 8>& abrupt) {
   out.perimeterPx = closedLength(lesion.contour);
   out.B2 = totalAbsoluteTurning(lesion.contour) / out.perimeterPx;
-  out.compactness = out.perimeterPx * out.perimeterPx / (4 * M_PI * double(lesion.moments.area));
+  out.compactness = out.perimeterPx * out.perimeterPx / (4 * kPi * double(lesion.moments.area));
   out.fractalDimension = boxCountingDimension(boundaryPixels(lesion.mask, lesion.width(), lesion.height(), lesion.bbox), lesion.bbox);
   out.borderScore = abruptSectors(lesion, abrupt);
 }

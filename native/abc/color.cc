@@ -25,28 +25,35 @@ constexpr uint8_t kReferenceRgb[kColourCount][3] = {
     {41, 31, 30},     // black
 };
 
-// Assigns linear-RGB colours to the nearest reference colour in CIELAB (Euclidean, CIE76).
+// Assigns linear-RGB colours to the nearest reference colour in CIELAB (Euclidean, CIE76). A whole
+// row at a time in plain float arithmetic without branches, which the compiler vectorises.
 class NearestReference {
  public:
-  NearestReference() : table_(labCubeRootTable()) {
+  NearestReference() {
     const auto& lin = srgbToLinearTable();
-    for (int c = 0; c < kColourCount; c++) refs_[c] = linearRgbToLab(table_, lin[kReferenceRgb[c][0]], lin[kReferenceRgb[c][1]], lin[kReferenceRgb[c][2]]);
-  }
-  int operator()(float r, float g, float b) const {
-    const Lab lab = linearRgbToLab(table_, r, g, b);
-    int best = 0;
-    float bestD = 3.4e38f;
     for (int c = 0; c < kColourCount; c++) {
-      const float dL = lab.L - refs_[c].L, da = lab.a - refs_[c].a, db = lab.b - refs_[c].b;
-      const float d = dL * dL + da * da + db * db;
-      if (d < bestD) bestD = d, best = c;
+      const Lab lab = linearRgbToLab(lin[kReferenceRgb[c][0]], lin[kReferenceRgb[c][1]], lin[kReferenceRgb[c][2]]);
+      L_[c] = lab.L, a_[c] = lab.a, b_[c] = lab.b;
     }
-    return best;
+  }
+  void classifyRow(const float* __restrict r, const float* __restrict g, const float* __restrict b, uint8_t* __restrict out, int n) const {
+    for (int i = 0; i < n; i++) {
+      const Lab lab = linearRgbToLab(r[i], g[i], b[i]);
+      float bestD = 3.4e38f, best = 0.f;
+#pragma GCC unroll 6
+      for (int c = 0; c < kColourCount; c++) {
+        const float dL = lab.L - L_[c], da = lab.a - a_[c], db = lab.b - b_[c];
+        const float d = dL * dL + da * da + db * db;
+        const bool closer = d < bestD;  // strict: the first of equals wins
+        best = selectFloat(closer, float(c), best);
+        bestD = selectFloat(closer, d, bestD);
+      }
+      out[i] = uint8_t(best);
+    }
   }
 
  private:
-  const float* table_;
-  Lab refs_[kColourCount];
+  float L_[kColourCount], a_[kColourCount], b_[kColourCount];
 };
 
 // Standard deviation of hue angles (degrees) as the circular standard deviation sqrt(-2 ln R),
@@ -54,7 +61,7 @@ class NearestReference {
 // standard deviation for tight hue clusters and is unaffected by the 360 -> 0 wrap of reds.
 double circularStdOn255(double sumCos, double sumSin, double n) {
   double r = std::min(std::hypot(sumCos, sumSin) / n, 1.0);
-  return std::sqrt(std::max(0.0, -2.0 * std::log(std::max(r, 1e-300)))) * 255.0 / (2 * M_PI);
+  return std::sqrt(std::max(0.0, -2.0 * std::log(std::max(r, 1e-300)))) * 255.0 / (2 * kPi);
 }
 
 void measureHsvSpread(const Lesion& lesion, AbcFeatures& out) {
@@ -97,10 +104,11 @@ std::vector<uint8_t> measureColour(const Lesion& lesion, AbcFeatures& out) {
 
   // 3x3 mean of the linear RGB of lesion pixels only (background never bleeds into the border
   // ring), so JPEG noise does not flip single pixels between neighbouring classes. Each row's
-  // horizontal 3-sums (channels R, G, B and the lesion-pixel count) go to a ring of three rows.
+  // horizontal 3-sums of R, G, B and of the lesion-pixel count (4 planes of bw values) go to a
+  // ring of three rows; the vertical sum of the ring gives the 3x3 sums.
   const int bw = b.width();
-  const size_t rowLen = size_t(bw) * 4;
-  std::vector<float> ring(3 * rowLen), masked((size_t(bw) + 2) * 4);
+  const size_t plane = size_t(bw), rowLen = 4 * plane;
+  std::vector<float> ring(3 * rowLen), masked(4 * (plane + 2));
   auto horizontalSums = [&](int y, float* dst) {
     std::fill(masked.begin(), masked.end(), 0.f);
     if (y >= 0 && y < h) {
@@ -108,16 +116,22 @@ std::vector<uint8_t> measureColour(const Lesion& lesion, AbcFeatures& out) {
         const int x = b.x0 - 1 + i;
         if (x < 0 || x >= w || !lesion.mask[size_t(y) * w + x]) continue;
         const uint8_t* px = lesion.image.data + 3 * (size_t(y) * w + x);
-        masked[4 * i] = lin[px[0]], masked[4 * i + 1] = lin[px[1]], masked[4 * i + 2] = lin[px[2]], masked[4 * i + 3] = 1.f;
+        for (int c = 0; c < 3; c++) masked[c * (plane + 2) + i] = lin[px[c]];
+        masked[3 * (plane + 2) + i] = 1.f;
       }
     }
-    for (size_t j = 0; j < rowLen; j++) dst[j] = masked[j] + masked[j + 4] + masked[j + 8];
+    for (int c = 0; c < 4; c++) {
+      const float* m = &masked[c * (plane + 2)];
+      for (size_t j = 0; j < plane; j++) dst[c * plane + j] = m[j] + m[j + 1] + m[j + 2];
+    }
   };
   horizontalSums(b.y0 - 1, &ring[0]);
   horizontalSums(b.y0, &ring[rowLen]);
 
   const NearestReference nearest;
-  const float gr = float(gain[0]), gg = float(gain[1]), gb = float(gain[2]);
+  const float gains[3] = {float(gain[0]), float(gain[1]), float(gain[2])};
+  std::vector<float> rgb(3 * plane);
+  std::vector<uint8_t> rowClass(plane);
   std::vector<uint8_t> classes(size_t(w) * h, uint8_t(kColourCount));
   std::array<int64_t, kColourCount> counts{};
   int64_t n = 0;
@@ -125,17 +139,23 @@ std::vector<uint8_t> measureColour(const Lesion& lesion, AbcFeatures& out) {
     const int k = y - b.y0;  // rows y-1, y, y+1 sit in ring slots k, k+1, k+2 (mod 3)
     horizontalSums(y + 1, &ring[size_t((k + 2) % 3) * rowLen]);
     const float *r0 = &ring[size_t(k % 3) * rowLen], *r1 = &ring[size_t((k + 1) % 3) * rowLen], *r2 = &ring[size_t((k + 2) % 3) * rowLen];
-    for (int x = b.x0; x <= b.x1; x++) {
-      const size_t p = size_t(y) * w + x;
-      if (!lesion.mask[p]) continue;
-      const size_t i = 4 * size_t(x - b.x0);
-      const float inv = 1.f / (r0[i + 3] + r1[i + 3] + r2[i + 3]);
-      const float red = std::min(gr * (r0[i] + r1[i] + r2[i]) * inv, 1.f);
-      const float green = std::min(gg * (r0[i + 1] + r1[i + 1] + r2[i + 1]) * inv, 1.f);
-      const float blue = std::min(gb * (r0[i + 2] + r1[i + 2] + r2[i + 2]) * inv, 1.f);
-      const int cls = nearest(red, green, blue);
-      classes[p] = uint8_t(cls);
-      counts[cls]++;
+    // Mean colour, gain-corrected and clipped, for the whole row (pixels with no lesion around
+    // them get a harmless 0 and are skipped below).
+    for (int c = 0; c < 3; c++) {
+      const size_t o = c * plane, cnt = 3 * plane;
+      for (size_t i = 0; i < plane; i++) {
+        const float weight = r0[cnt + i] + r1[cnt + i] + r2[cnt + i];
+        const float mean = gains[c] * (r0[o + i] + r1[o + i] + r2[o + i]) / selectFloat(weight > 0.f, weight, 1.f);
+        rgb[o + i] = selectFloat(mean < 1.f, mean, 1.f);
+      }
+    }
+    nearest.classifyRow(&rgb[0], &rgb[plane], &rgb[2 * plane], rowClass.data(), bw);
+    const uint8_t* in = &lesion.mask[size_t(y) * w + b.x0];
+    uint8_t* dst = &classes[size_t(y) * w + b.x0];
+    for (int i = 0; i < bw; i++) {
+      if (!in[i]) continue;
+      dst[i] = rowClass[i];
+      counts[rowClass[i]]++;
       n++;
     }
   }

@@ -38,7 +38,7 @@ void hueCosSin(const uint8_t* rgb, double& c, double& s) {
   static const std::vector<CosSin> table = [] {
     std::vector<CosSin> t(256 * 256);
     for (int d = 1; d < 256; d++) {
-      for (int n = 0; n <= d; n++) t[d * 256 + n] = {std::cos(M_PI / 3 * n / d), std::sin(M_PI / 3 * n / d)};
+      for (int n = 0; n <= d; n++) t[d * 256 + n] = {std::cos(kPi / 3 * n / d), std::sin(kPi / 3 * n / d)};
     }
     return t;
   }();
@@ -70,15 +70,6 @@ const std::array<float, 256>& srgbToLinearTable() {
     return t;
   }();
   return table;
-}
-
-const float* labCubeRootTable() {
-  static const std::vector<float> table = [] {
-    std::vector<float> v(kCubeRootSteps + 2);
-    for (int i = 0; i <= kCubeRootSteps + 1; i++) v[i] = float(std::cbrt(double(i) / kCubeRootSteps));
-    return v;
-  }();
-  return table.data();
 }
 
 std::array<double, 3> shadesOfGrey(const RgbView& image, double p) {

@@ -2,6 +2,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "abc.h"
@@ -47,25 +48,49 @@ struct Lab {
   float L, a, b;
 };
 
-// CIELAB's f(t) (a cube root above (6/29)^3, linear below) tabulated on [0, 1], the range of
-// XYZ / white for in-gamut colours, for linear interpolation: error < 1e-5 in f, 1e-3 in L*.
-constexpr int kCubeRootSteps = 4096;
-const float* labCubeRootTable();  // kCubeRootSteps + 2 entries
-
-inline float labF(const float* table, float t) {
-  constexpr float kLinearBelow = 216.f / 24389.f;  // (6/29)^3
-  if (t <= kLinearBelow) return (t < 0 ? 0.f : t) * (841.f / 108.f) + 4.f / 29.f;
-  const float u = (t < 1.f ? t : 1.f) * kCubeRootSteps;
-  const int i = int(u);
-  return table[i] + (u - float(i)) * (table[i + 1] - table[i]);
+// c ? a : b through integer bit masks. The compiler may not turn a float ?: into a vector blend when
+// an arm holds arithmetic that could trap (default -ftrapping-math), and a loop with such branches
+// does not vectorise; integer masking cannot trap, so loops built from it do.
+inline float selectFloat(bool c, float a, float b) {
+  int32_t ia, ib;
+  std::memcpy(&ia, &a, 4);
+  std::memcpy(&ib, &b, 4);
+  const int32_t m = -int32_t(c);
+  const int32_t r = (ia & m) | (ib & ~m);
+  float out;
+  std::memcpy(&out, &r, 4);
+  return out;
 }
 
-inline Lab linearRgbToLab(const float* table, float r, float g, float b) {
+// Cube root of t in [0, 1] without a library call or branch, so loops over pixels vectorise: a
+// first guess from the float's bits (exponent / 3), then two Halley steps (relative error < 1e-6
+// above 1e-6; t = 0 gives a tiny positive number, harmless where it is used).
+inline float cubeRoot(float t) {
+  int32_t bits;
+  std::memcpy(&bits, &t, 4);
+  bits = int32_t(float(bits) * (1.f / 3.f)) + 709921077;  // Kahan's constant, about (127 - 127 / 3) << 23
+  float x;
+  std::memcpy(&x, &bits, 4);
+  float x3 = x * x * x;
+  x *= (x3 + 2.f * t) / (2.f * x3 + t);
+  x3 = x * x * x;
+  x *= (x3 + 2.f * t) / (2.f * x3 + t);
+  return x;
+}
+
+// CIELAB's f(t): a cube root above (6/29)^3, linear below.
+inline float labF(float t) {
+  constexpr float kLinearBelow = 216.f / 24389.f;  // (6/29)^3
+  t = selectFloat(t > 0.f, t, 0.f);
+  return selectFloat(t > kLinearBelow, cubeRoot(t), t * (841.f / 108.f) + 4.f / 29.f);
+}
+
+inline Lab linearRgbToLab(float r, float g, float b) {
   // sRGB primaries, D65 white (IEC 61966-2-1); X and Z divided by the white point.
   const float x = (0.4124564f * r + 0.3575761f * g + 0.1804375f * b) * (1.f / 0.95047f);
   const float y = 0.2126729f * r + 0.7151522f * g + 0.0721750f * b;
   const float z = (0.0193339f * r + 0.1191920f * g + 0.9503041f * b) * (1.f / 1.08883f);
-  const float fx = labF(table, x), fy = labF(table, y), fz = labF(table, z);
+  const float fx = labF(x), fy = labF(y), fz = labF(z);
   return {116.f * fy - 16.f, 500.f * (fx - fy), 200.f * (fy - fz)};
 }
 

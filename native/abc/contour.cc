@@ -47,7 +47,7 @@ double totalAbsoluteTurning(const std::vector<Point>& pts) {
   double total = 0;
   for (size_t i = 0, m = heading.size(); i < m; i++) {
     double turn = heading[(i + 1) % m] - heading[i];
-    turn = std::remainder(turn, 2 * M_PI);  // wrap to [-pi, pi]
+    turn = std::remainder(turn, 2 * kPi);  // wrap to [-pi, pi]
     total += std::fabs(turn);
   }
   return total;

@@ -1,6 +1,7 @@
 // The three criteria of the ABC measurement, each in its own file, over one prepared lesion.
 #pragma once
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -24,6 +25,8 @@ struct Lesion {
   int height() const { return image.height; }
   bool inside(int x, int y) const { return x >= 0 && y >= 0 && x < image.width && y < image.height && mask[size_t(y) * image.width + x]; }
   Point minor() const { return {-moments.major.y, moments.major.x}; }
+  // Radius of the disc with the lesion's area: the scale of the lesion for scale-relative settings.
+  double equivalentRadius() const { return std::sqrt(double(moments.area) / kPi); }
 };
 
 // C: sigma H/S/V, the colour-class fractions and presence; returns the class of every pixel

@@ -75,6 +75,9 @@ std::vector<int64_t> broadcastStrides(const std::vector<int64_t>& shape, const s
   return strides;
 }
 
+// Elements per work item of the broadcasting loop.
+constexpr int64_t kPiece = 16384;
+
 struct BroadcastDim {
   int64_t size, strideA, strideB;
 };
@@ -160,21 +163,25 @@ void broadcastBinary(BinaryOp op, const float* a, const std::vector<int64_t>& aS
   int64_t numel = 1;
   for (int64_t d : outShape) numel *= d;
   if (numel == 0) return;
-  const int64_t L = dims[0].size, runs = numel / L;
-  const bool aSteps = dims[0].strideA != 0, bSteps = dims[0].strideB != 0;
-  parallelFor(runs, std::max<int64_t>(1, 16384 / L), [&](int64_t r0, int64_t r1) {
-    // Multi-index of run r0 over the outer dims, then an odometer.
+  // Work items: pieces of at most kPiece elements of the innermost runs, so that one long run
+  // (same-shape operands coalesce into a single one) is still split over the threads.
+  const int64_t L = dims[0].size, runs = numel / L, pieces = (L + kPiece - 1) / kPiece;
+  const int64_t stepA = dims[0].strideA, stepB = dims[0].strideB;
+  parallelFor(runs * pieces, std::max<int64_t>(1, kPiece / L), [&](int64_t w0, int64_t w1) {
+    // Multi-index of the first item's run over the outer dims, then an odometer.
     std::vector<int64_t> idx(dims.size(), 0);
-    int64_t offA = 0, offB = 0, rem = r0;
+    int64_t offA = 0, offB = 0, rem = w0 / pieces;
     for (size_t k = 1; k < dims.size(); k++) {
       idx[k] = rem % dims[k].size;
       rem /= dims[k].size;
       offA += idx[k] * dims[k].strideA;
       offB += idx[k] * dims[k].strideB;
     }
-    for (int64_t r = r0; r < r1; r++) {
-      binaryRunSimd(op, a + offA, aSteps, b + offB, bSteps, out + r * L, L);
-      for (size_t k = 1; k < dims.size(); k++) {
+    for (int64_t w = w0; w < w1; w++) {
+      const int64_t r = w / pieces, begin = (w % pieces) * kPiece, n = std::min(kPiece, L - begin);
+      binaryRunSimd(op, a + offA + begin * stepA, stepA != 0, b + offB + begin * stepB, stepB != 0, out + r * L + begin, n);
+      if (w % pieces != pieces - 1) continue;
+      for (size_t k = 1; k < dims.size(); k++) {  // next run
         offA += dims[k].strideA;
         offB += dims[k].strideB;
         if (++idx[k] < dims[k].size) break;

@@ -111,28 +111,25 @@ void scaleOnly(const Problem& p) {
   });
 }
 
-// How one M x kc block's compute is split into independent chunks.
+// How the compute of one mc x kc block of A against all of B is shared out: a grid of column
+// parts x row parts, each an independent work item that packs its own B panels. Parts are whole
+// panels, spread evenly; about two items per thread let the pool balance uneven progress.
 struct Split {
-  int64_t colChunk, rowChunk;  // multiples of NR and MR
-  int64_t colChunks, rowChunks;
+  int64_t colPanels, rowPanels;  // panels of NR columns / MR rows
+  int64_t colParts, rowParts;
+  // [begin, end) of part t out of parts over n panels
+  static int64_t bound(int64_t t, int64_t parts, int64_t n) { return t * n / parts; }
 };
 
-Split splitWork(const MicroKernel& uk, int64_t mc, int64_t N, int64_t kc, int threads) {
+Split splitWork(const MicroKernel& uk, int64_t mc, int64_t N, int threads) {
   Split s;
-  const int64_t colPanels = ceilDiv(N, uk.nr), rowPanels = ceilDiv(mc, uk.mr);
-  // Column chunks: a packed B chunk must fit L2, and every thread wants one (a multiple of the
-  // thread count keeps them evenly loaded).
-  int64_t chunks = ceilDiv(N, uk.nc);
-  if (threads > 1) chunks = std::min(colPanels, roundUp(std::max<int64_t>(chunks, threads), threads));
-  s.colChunk = ceilDiv(colPanels, chunks) * uk.nr;
-  s.colChunks = ceilDiv(N, s.colChunk);
-  // Too few columns for the threads: also split rows (each row chunk repacks its B chunk, cheap
-  // when B is narrow).
-  int64_t rowChunks = 1;
-  if (s.colChunks < threads) rowChunks = std::min(rowPanels, ceilDiv(2 * threads, s.colChunks));
-  s.rowChunk = ceilDiv(rowPanels, rowChunks) * uk.mr;
-  s.rowChunks = ceilDiv(mc, s.rowChunk);
-  (void)kc;
+  s.colPanels = ceilDiv(N, uk.nr);
+  s.rowPanels = ceilDiv(mc, uk.mr);
+  const int64_t target = threads > 1 ? 2 * int64_t(threads) : 1;
+  s.colParts = std::min(s.colPanels, target);
+  // Too few columns for the threads: split rows too (each row part repacks its B panels, which is
+  // cheap exactly when B is narrow).
+  s.rowParts = std::min(s.rowPanels, ceilDiv(target, s.colParts));
   return s;
 }
 
@@ -159,22 +156,27 @@ void multiply(const Problem& p) {
         uk.packA(p.aAt(ic + i0, pc), p.lda, p.transA, rows, kc, p.alpha, packedA + i0 * kc);
       });
 
-      const Split s = splitWork(uk, mc, p.N, kc, threads);
-      parallelFor(s.colChunks * s.rowChunks, 1, [&](int64_t t0, int64_t t1) {
+      const Split s = splitWork(uk, mc, p.N, threads);
+      const int64_t ncPanels = std::max<int64_t>(1, uk.nc / NR);  // a packed B chunk stays in L2
+      parallelFor(s.colParts * s.rowParts, 1, [&](int64_t t0, int64_t t1) {
         for (int64_t t = t0; t < t1; t++) {
-          const int64_t j0 = (t % s.colChunks) * s.colChunk, cols = std::min(s.colChunk, p.N - j0);
-          const int64_t i0 = (t / s.colChunks) * s.rowChunk, rows = std::min(s.rowChunk, mc - i0);
-          float* packedB = privateB.get(size_t(roundUp(cols, NR) * kc));
-          uk.packB(p.bAt(pc, j0), p.ldb, p.transB, kc, cols, packedB);
-          for (int64_t ir = i0; ir < i0 + rows; ir += MR) {
-            const int mr = int(std::min(MR, i0 + rows - ir));
-            const float* a = packedA + ir * kc;
-            float* cRow = p.C + (ic + ir) * p.ldc;
-            for (int64_t jr = 0; jr < cols; jr += NR) {
-              const int nr = int(std::min(NR, cols - jr));
-              uk.run(kc, a, packedB + jr * kc, cRow + j0 + jr, p.ldc, betaBlock, mr, nr);
+          const int64_t cp = t % s.colParts, rp = t / s.colParts;
+          const int64_t q0 = Split::bound(cp, s.colParts, s.colPanels), q1 = Split::bound(cp + 1, s.colParts, s.colPanels);
+          const int64_t i0 = Split::bound(rp, s.rowParts, s.rowPanels) * MR;
+          const int64_t i1 = std::min(mc, Split::bound(rp + 1, s.rowParts, s.rowPanels) * MR);
+          for (int64_t qc = q0; qc < q1; qc += ncPanels) {
+            const int64_t j0 = qc * NR, cols = std::min(std::min(q1, qc + ncPanels) * NR, p.N) - j0;
+            float* packedB = privateB.get(size_t(roundUp(cols, NR) * kc));
+            uk.packB(p.bAt(pc, j0), p.ldb, p.transB, kc, cols, packedB);
+            for (int64_t ir = i0; ir < i1; ir += MR) {
+              const int mr = int(std::min(MR, i1 - ir));
+              const float* a = packedA + ir * kc;
+              float* cRow = p.C + (ic + ir) * p.ldc;
+              for (int64_t jr = 0; jr < cols; jr += NR) {
+                uk.run(kc, a, packedB + jr * kc, cRow + j0 + jr, p.ldc, betaBlock, mr, int(std::min(NR, cols - jr)));
+              }
+              if (lastK && p.epilogue) p.epilogue->apply(p.epilogue->ctx, cRow + j0, p.ldc, ic + ir, j0, mr, cols);
             }
-            if (lastK && p.epilogue) p.epilogue->apply(p.epilogue->ctx, cRow + j0, p.ldc, ic + ir, j0, mr, cols);
           }
         }
       });

@@ -60,7 +60,7 @@ CEFM_TARGET_AVX2 void kernel(int64_t kc, const float* a, const float* b, float* 
 }  // namespace
 
 const MicroKernel& avx2Kernel() {
-  static const MicroKernel k{"avx2", MR, NR, 384, 256, 1536, kernel, packA<MR>, packB<NR>};
+  static const MicroKernel k{"avx2", MR, NR, 384, 256, 3072, kernel, packA<MR>, packB<NR>};
   return k;
 }
 

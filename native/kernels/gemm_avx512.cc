@@ -12,7 +12,7 @@ namespace gemm {
 
 namespace {
 
-constexpr int MR = 12, NV = 2, NR = 16 * NV;
+constexpr int MR = 8, NV = 2, NR = 16 * NV;
 
 CEFM_TARGET_AVX512 void kernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, float beta, int mr,
                                int nr) {
@@ -62,7 +62,7 @@ CEFM_TARGET_AVX512 void kernel(int64_t kc, const float* a, const float* b, float
 }  // namespace
 
 const MicroKernel& avx512Kernel() {
-  static const MicroKernel k{"avx512", MR, NR, 384, 256, 1536, kernel, packA<MR>, packB<NR>};
+  static const MicroKernel k{"avx512", MR, NR, 384, 256, 3072, kernel, packA<MR>, packB<NR>};
   return k;
 }
 

@@ -12,30 +12,53 @@ namespace gemm {
 // contiguous row over k (a transpose, read as W parallel streams).
 template <int W>
 void packPanels(const float* src, int64_t xStride, int64_t kStride, int64_t n, int64_t kc, float scale, float* dst) {
-  for (int64_t x0 = 0; x0 < n; x0 += W, dst += W * kc) {
-    const int w = int(std::min<int64_t>(W, n - x0));
-    const float* s = src + x0 * xStride;
-    if (xStride == 1) {
+  const int64_t full = n / W * W;  // columns in whole panels
+  if (xStride == 1) {
+    // Each k step reads a run of neighbours across a group of panels (reading W at a time, k
+    // after k, would stride through memory with too little per cache line for the prefetchers)
+    // and deals them to the group's panels, each written sequentially. A group is a few panels:
+    // enough to read whole cache lines, few enough write streams.
+    constexpr int64_t group = std::max(1, 256 / W) * W;
+    for (int64_t g0 = 0; g0 < full; g0 += group) {
+      const int64_t g1 = std::min(full, g0 + group);
       for (int64_t k = 0; k < kc; k++) {
-        const float* row = s + k * kStride;
-        float* d = dst + k * W;
-        if (w == W) {
-          for (int x = 0; x < W; x++) d[x] = scale * row[x];
-        } else {
-          for (int x = 0; x < w; x++) d[x] = scale * row[x];
-          for (int x = w; x < W; x++) d[x] = 0.0f;
+        const float* row = src + k * kStride;
+        for (int64_t x0 = g0; x0 < g1; x0 += W) {
+          float* d = dst + x0 * kc + k * W;
+          for (int x = 0; x < W; x++) d[x] = scale * row[x0 + x];
         }
       }
-    } else if (w == W) {
-      const float* rows[W];
-      for (int x = 0; x < W; x++) rows[x] = s + x * xStride;
-      for (int64_t k = 0; k < kc; k++)
-        for (int x = 0; x < W; x++) dst[k * W + x] = scale * rows[x][k * kStride];
-    } else {
+    }
+    if (full < n) {
       for (int64_t k = 0; k < kc; k++) {
-        for (int x = 0; x < w; x++) dst[k * W + x] = scale * s[x * xStride + k * kStride];
-        for (int x = w; x < W; x++) dst[k * W + x] = 0.0f;
+        const float* row = src + k * kStride;
+        float* d = dst + full * kc + k * W;
+        for (int64_t x = 0; x < W; x++) d[x] = full + x < n ? scale * row[full + x] : 0.0f;
       }
+    }
+    return;
+  }
+  // Each x is a contiguous row over k: transpose W rows at a time in blocks of kb steps, so each
+  // row is read a cache line at a time (W rows read step by step would be W streams fighting over
+  // the same cache sets for power-of-two strides) while the kb x W destination block stays in L1.
+  constexpr int64_t kb = 16;
+  for (int64_t x0 = 0; x0 < full; x0 += W, dst += W * kc) {
+    const float* s = src + x0 * xStride;
+    int64_t k0 = 0;
+    for (; k0 + kb <= kc; k0 += kb)
+      for (int x = 0; x < W; x++) {
+        const float* row = s + x * xStride + k0;
+        for (int64_t k = 0; k < kb; k++) dst[(k0 + k) * W + x] = scale * row[k];
+      }
+    for (int x = 0; x < W; x++)
+      for (int64_t k = k0; k < kc; k++) dst[k * W + x] = scale * s[x * xStride + k];
+  }
+  if (full < n) {
+    const int w = int(n - full);
+    const float* s = src + full * xStride;
+    for (int64_t k = 0; k < kc; k++) {
+      for (int x = 0; x < w; x++) dst[k * W + x] = scale * s[x * xStride + k];
+      for (int x = w; x < W; x++) dst[k * W + x] = 0.0f;
     }
   }
 }

@@ -93,7 +93,7 @@ RowSoftmaxCE crossEntropyRows(const TensorView& logits, const TensorView& target
   ce.masked.assign(size_t(ce.rows), -1);
   for (int64_t i = 0; i < ce.rows; i++) {
     float t = target.data[i];
-    if (!(t >= 0.0f && t < float(ce.cols))) {  // also rejects NaN
+    if (!(t > -1.0f && t < float(ce.cols))) {  // its integer part must be a class; rejects NaN
       throw KernelError("cross_entropy: target " + std::to_string(t) + " of row " + std::to_string(i) +
                         " is not a class index in [0, " + std::to_string(ce.cols) + ")");
     }

@@ -70,11 +70,11 @@ CEFM_SIMD_INLINE void layerNormBackwardRows(const float* x, const float* w, cons
     const VF<W> meanGXhat = splat<W>(float(hsum<W>(sgc) * st.rstd / double(D)));
     for (i = 0; i < D; i += W) {
       const int64_t k = std::min<int64_t>(W, D - i);
-      VF<W> dyv = loadPartial<W>(dy + i, k, 0.0f), xhat = (loadPartial<W>(x + i, k, 0.0f) - m) * rstd;
-      VF<W> g = dyv * loadPartial<W>(w + i, k, 0.0f);
-      storePartial<W>(dx + i, rstd * (g - meanG - xhat * meanGXhat), k);
-      storePartial<W>(dwPart + i, loadPartial<W>(dwPart + i, k, 0.0f) + dyv * xhat, k);
-      storePartial<W>(dbPart + i, loadPartial<W>(dbPart + i, k, 0.0f) + dyv, k);
+      VF<W> dyv = loadN<W>(dy + i, k, 0.0f), xhat = (loadN<W>(x + i, k, 0.0f) - m) * rstd;
+      VF<W> g = dyv * loadN<W>(w + i, k, 0.0f);
+      storeN<W>(dx + i, rstd * (g - meanG - xhat * meanGXhat), k);
+      storeN<W>(dwPart + i, loadN<W>(dwPart + i, k, 0.0f) + dyv * xhat, k);
+      storeN<W>(dbPart + i, loadN<W>(dbPart + i, k, 0.0f) + dyv, k);
     }
   }
 }
@@ -96,14 +96,15 @@ void layerNormForward(KernelCall& c) {
   });
 }
 
-// x, weight, bias, y, dy -> dx, dweight, dbias. Rows go in fixed blocks (at most 256 rows each,
-// whatever the thread count) whose dweight/dbias partials are then added in double.
+// x, weight, bias, y, dy -> dx, dweight, dbias. Rows go in blocks (32, or more so that a block
+// has at most 256 rows; never depending on the thread count, so neither does the result) whose
+// dweight/dbias partials are then added in double.
 void layerNormBackward(KernelCall& c) {
   const TensorView &x = c.in[0], &w = c.in[1], &dy = c.in[4];
   TensorView &dx = c.out[0], &dw = c.out[1], &db = c.out[2];
   const int64_t D = x.dim(-1), rows = rowsOf(x);
   const float eps = float(c.attrs.num("eps", 1e-5));
-  const int64_t blocks = std::max<int64_t>(1, std::min(rows, std::max<int64_t>(4 * numThreads(), (rows + 255) / 256)));
+  const int64_t blocks = std::max<int64_t>(1, std::min(rows, std::max<int64_t>(32, (rows + 255) / 256)));
   std::vector<float> dwPart(size_t(blocks * D), 0.0f), dbPart(size_t(blocks * D), 0.0f);
   parallelFor(blocks, 1, [&](int64_t b0, int64_t b1) {
     for (int64_t blk = b0; blk < b1; blk++) {
@@ -152,12 +153,12 @@ CEFM_SIMD_INLINE void affineLoop(const float* p, const float* q, float* out, int
   using namespace simd;
   for (int64_t i = 0; i < n; i += W) {
     const int64_t k = std::min<int64_t>(W, n - i);
-    VF<W> a = PER_LANE ? loadPartial<W>(al + i, k, 0.0f) : splat<W>(al[0]);
-    VF<W> b = PER_LANE ? loadPartial<W>(be + i, k, 0.0f) : splat<W>(be[0]);
-    VF<W> m = PER_LANE ? loadPartial<W>(mu + i, k, 0.0f) : splat<W>(mu[0]);
-    VF<W> d = PER_LANE ? loadPartial<W>(de + i, k, 0.0f) : splat<W>(de[0]);
-    VF<W> pv = p ? loadPartial<W>(p + i, k, 0.0f) : splat<W>(0.0f);
-    storePartial<W>(out + i, a * pv + b * (loadPartial<W>(q + i, k, 0.0f) - m) + d, k);
+    VF<W> a = PER_LANE ? loadN<W>(al + i, k, 0.0f) : splat<W>(al[0]);
+    VF<W> b = PER_LANE ? loadN<W>(be + i, k, 0.0f) : splat<W>(be[0]);
+    VF<W> m = PER_LANE ? loadN<W>(mu + i, k, 0.0f) : splat<W>(mu[0]);
+    VF<W> d = PER_LANE ? loadN<W>(de + i, k, 0.0f) : splat<W>(de[0]);
+    VF<W> pv = p ? loadN<W>(p + i, k, 0.0f) : splat<W>(0.0f);
+    storeN<W>(out + i, a * pv + b * (loadN<W>(q + i, k, 0.0f) - m) + d, k);
   }
 }
 

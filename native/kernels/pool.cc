@@ -2,10 +2,7 @@
 // each spatial axis every output index owns a window of valid input taps (first, step, count)
 // and a divisor factor, as src/ts/ops/pool.ts defines them.
 #include <algorithm>
-#include <cmath>
-#include <cstring>
 #include <limits>
-#include <string>
 #include <vector>
 
 #include "../core/kernel.h"
@@ -74,20 +71,50 @@ inline int64_t argmaxTap(const float* plane, int64_t W, const AxisWindow& wy, co
     for (int64_t tx = 0; tx < wx.count; tx++) {
       int64_t ix = wx.first + tx * wx.step;
       float v = row[ix];
-      if (v > best || std::isnan(v)) {
-        best = v;
-        arg = (wy.first + ty * wy.step) * W + ix;
-      }
+      const bool take = v > best || v != v;  // selects, not branches: random data defeats the predictor
+      best = take ? v : best;
+      arg = take ? (wy.first + ty * wy.step) * W + ix : arg;
     }
   }
   return arg;
 }
 
+// The forward's max, with the same NaN rule as argmaxTap.
+inline float windowMax(const float* plane, int64_t W, const AxisWindow& wy, const AxisWindow& wx) {
+  float best = -std::numeric_limits<float>::infinity();
+  for (int64_t ty = 0; ty < wy.count; ty++) {
+    const float* row = plane + (wy.first + ty * wy.step) * W + wx.first;
+    for (int64_t tx = 0; tx < wx.count; tx++) {
+      const float v = row[tx * wx.step];
+      best = v > best || v != v ? v : best;
+    }
+  }
+  return best;
+}
+
+// Sum of a contiguous run; 8 independent partial sums let the compiler vectorise it without
+// reassociating (wide windows: adaptive and global pooling).
+inline float runSum(const float* x, int64_t n) {
+  float part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; k++) part[k] += x[i + k];
+  float s = ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+  for (; i < n; i++) s += x[i];
+  return s;
+}
+
 inline float windowSum(const float* plane, int64_t W, const AxisWindow& wy, const AxisWindow& wx) {
+  // whole rows (global pooling): one contiguous run
+  if (wx.first == 0 && wx.count == W && wx.step == 1 && wy.step == 1) return runSum(plane + wy.first * W, wy.count * W);
   float s = 0.0f;
   for (int64_t ty = 0; ty < wy.count; ty++) {
     const float* row = plane + (wy.first + ty * wy.step) * W + wx.first;
-    for (int64_t tx = 0; tx < wx.count; tx++) s += row[tx * wx.step];
+    if (wx.step == 1) {
+      s += runSum(row, wx.count);
+    } else {
+      for (int64_t tx = 0; tx < wx.count; tx++) s += row[tx * wx.step];
+    }
   }
   return s;
 }
@@ -106,7 +133,7 @@ void poolForward(PoolKind kind, KernelCall& c) {
       for (int64_t ox = 0; ox < p.OW; ox++) {
         const AxisWindow& wx = p.ww[size_t(ox)];
         if (kind == PoolKind::Max) {
-          argmaxTap(xp, p.W, wy, wx, yr[ox]);
+          yr[ox] = windowMax(xp, p.W, wy, wx);
         } else {
           yr[ox] = windowSum(xp, p.W, wy, wx) / float(wy.divisor * wx.divisor);
         }

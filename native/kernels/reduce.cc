@@ -166,11 +166,15 @@ struct ReduceTask {
   int64_t first, count;  // outputs, as indices into out
 };
 
+// How many tasks the work is cut into, whatever the thread count, so that the summation order (and
+// so the result) does not depend on it.
+constexpr int64_t kTasks = 32;
+
 void reducePlanned(ReduceTerm term, const ReduceOperands& in, const ReducePlan& p, float* out, float scale) {
-  const int64_t threads = numThreads(), nOut = p.outputs(), J = int64_t(p.runOff.size());
+  const int64_t nOut = p.outputs(), J = int64_t(p.runOff.size());
   std::vector<ReduceTask> tasks;  // output ranges, each reduced independently
   if (p.rows) {
-    const int64_t perTask = std::max<int64_t>(1, nOut / (4 * threads));
+    const int64_t perTask = std::max<int64_t>(1, nOut / kTasks);
     for (int64_t o = 0; o < nOut; o += perTask) tasks.push_back({o, std::min(perTask, nOut - o)});
   } else {
     for (int64_t g = 0; g < int64_t(p.outerOff.size()); g++)
@@ -178,7 +182,7 @@ void reducePlanned(ReduceTerm term, const ReduceOperands& in, const ReducePlan& 
   }
   // Few tasks for the threads: also split the reduced runs into blocks, summed afterwards.
   const int64_t T = int64_t(tasks.size());
-  const int64_t blocks = T >= 2 * threads ? 1 : std::max<int64_t>(1, std::min(J / 8, (4 * threads + T - 1) / std::max<int64_t>(T, 1)));
+  const int64_t blocks = T >= kTasks ? 1 : std::max<int64_t>(1, std::min(J / 8, (kTasks + T - 1) / std::max<int64_t>(T, 1)));
   std::vector<double> partial(size_t(blocks * nOut));
   parallelFor(T * blocks, 1, [&](int64_t w0, int64_t w1) {
     for (int64_t w = w0; w < w1; w++) {

@@ -20,7 +20,8 @@ struct ReduceOperands {
 
 // out = scale · Σ term over the reduced dims. `shape` is the input's, reduced[d] marks the reduced
 // dims; out holds the kept dims in row-major order (the keepdim layout). Threads over the pool;
-// summation order is fixed by the shapes (deterministic), partial sums are combined in double.
+// the summation order depends on the shapes only (not on the thread count), partial sums are
+// combined in double.
 void reduceDims(ReduceTerm term, const ReduceOperands& in, const std::vector<int64_t>& shape,
                 const std::vector<bool>& reduced, float* out, float scale);
 

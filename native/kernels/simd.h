@@ -9,8 +9,14 @@
 
 #include "../core/cpu.h"
 
+#if defined(CEFM_X86)
+#include <immintrin.h>  // also declares the masked-move builtins used below
+#endif
+
 #if defined(__GNUC__) && !defined(__clang__)
-// Vector arguments of inlined helpers would change the ABI if they were ever emitted out of line.
+// "AVX vector return without AVX enabled changes the ABI": true of these helpers only if one were
+// emitted out of line, and all are inlined. (GCC also prints one "ABI for passing parameters with
+// 64-byte alignment has changed" note per file, which only -Wno-psabi on the command line hides.)
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 
@@ -48,17 +54,48 @@ template <int W> CEFM_SIMD_INLINE VF<W> load(const float* p) {
   return v;
 }
 template <int W> CEFM_SIMD_INLINE void store(float* p, VF<W> v) { std::memcpy(p, &v, sizeof v); }
-// The first n (< W) lanes from p, the others `fill`.
+// AVX2 lane mask for the first n of 8 lanes.
+CEFM_SIMD_INLINE VI<8> laneBelowMask8(int64_t n) { return VI<8>{0, 1, 2, 3, 4, 5, 6, 7} < int32_t(n); }
+
+// The first n (< W) lanes from p, the others `fill`. AVX-512 and AVX2 use masked moves: filling
+// a stack buffer and reloading it stalls store forwarding on every row's tail. (Builtins, not the
+// intrinsics: those would have to be inlined into this target-less template; a builtin is checked
+// where it is finally expanded, inside the CEFM_TARGET_* function.)
 template <int W> CEFM_SIMD_INLINE VF<W> loadPartial(const float* p, int64_t n, float fill) {
+#if defined(CEFM_X86) && defined(__GNUC__) && !defined(__clang__)
+  if constexpr (W == 16) {
+    return __builtin_ia32_loadups512_mask(p, VF<16>{} + fill, (unsigned short)((1u << n) - 1));
+  } else if constexpr (W == 8) {
+    VF<8> v = __builtin_ia32_maskloadps256((const VF<8>*)p, laneBelowMask8(n));
+    return laneBelowMask8(n) ? v : VF<8>{} + fill;
+  }
+#endif
   float tmp[W];
   for (int i = 0; i < W; i++) tmp[i] = fill;
   std::memcpy(tmp, p, size_t(n) * sizeof(float));
   return load<W>(tmp);
 }
 template <int W> CEFM_SIMD_INLINE void storePartial(float* p, VF<W> v, int64_t n) {
+#if defined(CEFM_X86) && defined(__GNUC__) && !defined(__clang__)
+  if constexpr (W == 16) {
+    __builtin_ia32_storeups512_mask(p, v, (unsigned short)((1u << n) - 1));
+    return;
+  } else if constexpr (W == 8) {
+    __builtin_ia32_maskstoreps256((VF<8>*)p, laneBelowMask8(n), v);
+    return;
+  }
+#endif
   float tmp[W];
   store<W>(tmp, v);
   std::memcpy(p, tmp, size_t(n) * sizeof(float));
+}
+// k (<= W) lanes: a plain load/store for a full vector, partial for a row's tail.
+template <int W> CEFM_SIMD_INLINE VF<W> loadN(const float* p, int64_t k, float fill) {
+  return k == W ? load<W>(p) : loadPartial<W>(p, k, fill);
+}
+template <int W> CEFM_SIMD_INLINE void storeN(float* p, VF<W> v, int64_t k) {
+  if (k == W) store<W>(p, v);
+  else storePartial<W>(p, v, k);
 }
 // Lane i holds i < n (all ones) or not (zero): for masking a partial tail.
 template <int W> CEFM_SIMD_INLINE VI<W> laneBelow(int64_t n) {
@@ -72,30 +109,54 @@ template <int W> CEFM_SIMD_INLINE VF<W> vabs(VF<W> x) { return (VF<W>)((VI<W>)x 
 template <int W> CEFM_SIMD_INLINE VF<W> copySign(VF<W> mag, VF<W> sign) {
   return (VF<W>)(((VI<W>)mag & 0x7fffffff) | ((VI<W>)sign & int32_t(0x80000000u)));
 }
-// Horizontal sum in double (lanes hold partial sums of long rows).
-template <int W> CEFM_SIMD_INLINE double hsum(VF<W> v) {
-  double s = 0;
-  for (int i = 0; i < W; i++) s += v[i];
-  return s;
+// Horizontal sum and max as trees (a sequential chain over 16 lanes costs ~60 cycles of latency
+// per row).
+template <int W> CEFM_SIMD_INLINE float hsum(VF<W> v) {
+  float t[W];
+  store<W>(t, v);
+  for (int w = W / 2; w >= 1; w /= 2)
+    for (int i = 0; i < w; i++) t[i] += t[i + w];
+  return t[0];
 }
 template <int W> CEFM_SIMD_INLINE float hmax(VF<W> v) {
-  float m = v[0];
-  for (int i = 1; i < W; i++) m = v[i] > m ? v[i] : m;
-  return m;
+  float t[W];
+  store<W>(t, v);
+  for (int w = W / 2; w >= 1; w /= 2)
+    for (int i = 0; i < w; i++) t[i] = t[i + w] > t[i] ? t[i + w] : t[i];
+  return t[0];
 }
 
-// exp(x) to ~1 ulp (Cephes expf): x = n ln2 + r, |r| <= ln2/2, degree-6 polynomial for e^r, and
-// 2^n applied in two halves so results down to the denormals and up to inf come out right. NaN
-// propagates; x < -104 gives 0, x > 89 gives inf.
+// p · 2^n for integral n in [-150, 128] (n also given as int32 ni): AVX-512's vscalefps, else
+// two exponent-field multiplies so results down to the denormals and up to inf come out right.
+template <int W> CEFM_SIMD_INLINE VF<W> scaleByPow2(VF<W> p, VF<W> n, VI<W> ni) {
+#if defined(CEFM_X86) && defined(__GNUC__) && !defined(__clang__)
+  if constexpr (W == 16) return __builtin_ia32_scalefps512_mask(p, n, p, (unsigned short)0xffff, 4 /* current rounding */);
+#endif
+  VI<W> n1 = ni >> 1, n2 = ni - n1;
+  return p * (VF<W>)((n1 + 127) << 23) * (VF<W>)((n2 + 127) << 23);
+}
+
+// 1 / d for finite d >= 1: AVX-512's 14-bit vrcp14ps and one Newton step (~1 ulp), else a divide.
+template <int W> CEFM_SIMD_INLINE VF<W> recipAtLeastOne(VF<W> d) {
+#if defined(CEFM_X86) && defined(__GNUC__) && !defined(__clang__)
+  if constexpr (W == 16) {
+    VF<16> r = __builtin_ia32_rcp14ps512_mask(d, d, (unsigned short)0xffff);
+    return r * (2.0f - d * r);
+  }
+#endif
+  return 1.0f / d;
+}
+
+// exp(x) to ~1 ulp (Cephes expf): x = n ln2 + r, |r| <= ln2/2, a degree-6 polynomial for e^r,
+// times 2^n. NaN propagates; x < -104 gives 0, x > 89 gives inf.
 template <int W> CEFM_SIMD_INLINE VF<W> vexp(VF<W> x) {
   typedef VF<W> F;
-  typedef VI<W> I;
   F xc = x < -104.0f ? splat<W>(-104.0f) : x;
   xc = xc > 89.0f ? splat<W>(89.0f) : xc;
   const float roundMagic = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer in the low mantissa bits
   F t = xc * 1.44269504088896341f + roundMagic;
   F n = t - roundMagic;
-  I ni = (I)t - 0x4B400000;
+  VI<W> ni = (VI<W>)t - 0x4B400000;
   F r = xc - n * 0.693359375f;
   r = r + n * 2.12194440e-4f;
   F p = splat<W>(1.9875691500e-4f);
@@ -105,8 +166,7 @@ template <int W> CEFM_SIMD_INLINE VF<W> vexp(VF<W> x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * r * r + r + 1.0f;
-  I n1 = ni >> 1, n2 = ni - n1;
-  return p * (F)((n1 + 127) << 23) * (F)((n2 + 127) << 23);
+  return scaleByPow2<W>(p, n, ni);
 }
 
 // 1 / (1 + exp(-x)).
@@ -132,7 +192,8 @@ template <int W> CEFM_SIMD_INLINE VF<W> vtanh(VF<W> x) {
 template <int W> CEFM_SIMD_INLINE VF<W> vTwicePhi(VF<W> x) {
   VF<W> u = x * 0.70710678118654752f;
   VF<W> a = vabs<W>(u);
-  VF<W> t = 1.0f / (1.0f + 0.5f * a);
+  a = a > 64.0f ? splat<W>(64.0f) : a;  // erfc(64) is 0 already; keeps 1 + a/2 finite for the reciprocal
+  VF<W> t = recipAtLeastOne<W>(1.0f + 0.5f * a);
   VF<W> p = splat<W>(0.17087277f);
   p = p * t - 0.82215223f;
   p = p * t + 1.48851587f;

@@ -8,3 +8,8 @@ export { type HostTensor, tensor, numel } from './tensor.js';
 export { CefmError, UsageError } from './errors.js';
 export { collectInfo, type InfoReport } from './cli/commands/info.js';
 export * from './data/index.js';
+export * from './concepts/abc.js';
+export * from './concepts/abc-batch.js';
+export * from './concepts/abc-csv.js';
+export * from './concepts/abc-text.js';
+export * from './concepts/abc-overlay.js';

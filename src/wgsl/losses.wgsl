@@ -3,7 +3,7 @@
 // own bindings; sums run in fixed 256-thread trees, so results do not depend on timing.
 
 const WG: u32 = 256u;
-const LOWEST: f32 = -3.40282347e38; // not -inf: compilers may assume no infinities
+const LOWEST: f32 = -0x1.fffffep+127f; // not -inf: compilers may assume no infinities
 
 var<workgroup> red: array<f32, 256>;
 
@@ -31,18 +31,18 @@ fn wgMax(lid: u32, v: f32) -> f32 {
   return r;
 }
 
-fn nan() -> f32 { return bitcast<f32>(0x7fc00000u); }
-
 fn sigmoid(v: f32) -> f32 { return 1.0 / (1.0 + exp(-v)); }
 
 // ---- row-softmax cross-entropy of scale·x[rows, cols] against target[row] (a class index as
 // f32; outside [0, cols) gives NaN), with column `row` masked out when maskDiag = 1.
+// nanBits carries the NaN pattern: WGSL cannot spell a NaN constant.
 struct CeParams {
   rows: u32, cols: u32, scale: f32, maskDiag: u32,
-  weight: f32, _a: u32, _b: u32, _c: u32,
+  weight: f32, nanBits: u32, _b: u32, _c: u32,
 }
 
-fn validClass(t: f32, cols: u32) -> bool { return t >= 0.0 && t < f32(cols); }
+// the integer part of t must be a class, as .long() reads it
+fn validClass(t: f32, cols: u32) -> bool { return t > -1.0 && t < f32(cols); }
 
 // ce_rows: x, target -> lse[rows], loss[rows] (one workgroup per row)
 @group(0) @binding(0) var<storage, read> rx: array<f32>;
@@ -71,7 +71,7 @@ fn ce_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
     let lse = m + log(s);
     rlse[row] = lse;
     let t = rt[row];
-    rloss[row] = select(nan(), lse - rp.scale * rx[base + min(u32(max(t, 0.0)), rp.cols - 1u)], validClass(t, rp.cols));
+    rloss[row] = select(bitcast<f32>(rp.nanBits), lse - rp.scale * rx[base + min(u32(max(t, 0.0)), rp.cols - 1u)], validClass(t, rp.cols));
   }
 }
 
@@ -93,7 +93,7 @@ fn ce_grad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
   let p = select(exp(gp.scale * gx[e] - glse[i]), 0.0, masked);
   let t = gt[i];
   let onehot = select(0.0, 1.0, u32(max(t, 0.0)) == j);
-  gdx[e] = select(nan(), gdl[0] * gp.weight * gp.scale * (p - onehot), validClass(t, gp.cols));
+  gdx[e] = select(bitcast<f32>(gp.nanBits), gdl[0] * gp.weight * gp.scale * (p - onehot), validClass(t, gp.cols));
 }
 
 // ---- sum_scale: out[0] = scale · Σ values[0..count) (one workgroup)
@@ -114,7 +114,7 @@ fn sum_scale(@builtin(local_invocation_index) lid: u32) {
 // ---- bce_with_logits
 struct ChunkParams {
   n: u32, chunk: u32, chunks: u32, samples: u32,
-  smooth: f32, weight: f32, _a: u32, _b: u32,
+  smoothing: f32, weight: f32, _a: u32, _b: u32,
 }
 
 // bce_partials: x, y -> partial[w] = Σ over chunk w of max(x, 0) − x·y + log(1 + e^−|x|)
@@ -203,7 +203,7 @@ fn dice_rows(@builtin(global_invocation_id) gid: vec3<u32>) {
   rstats[3u * b] = sums.x;
   rstats[3u * b + 1u] = sums.y;
   rstats[3u * b + 2u] = sums.z;
-  rdl[b] = 1.0 - (2.0 * sums.x + rdp.smooth) / (sums.y + sums.z + rdp.smooth);
+  rdl[b] = 1.0 - (2.0 * sums.x + rdp.smoothing) / (sums.y + sums.z + rdp.smoothing);
 }
 
 // dice_grad: x, y, stats, dloss -> dx = dloss·weight·(A − 2y·B)/B²·σ(1 − σ), A = 2I + smooth, B = S + Y + smooth
@@ -219,8 +219,8 @@ fn dice_grad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
   let i = (wid.x + wid.y * nwg.x) * WG + lid;
   if (i >= ep.n * ep.samples) { return; }
   let b = i / ep.n;
-  let A = 2.0 * estats[3u * b] + ep.smooth;
-  let B = estats[3u * b + 1u] + estats[3u * b + 2u] + ep.smooth;
+  let A = 2.0 * estats[3u * b] + ep.smoothing;
+  let B = estats[3u * b + 1u] + estats[3u * b + 2u] + ep.smoothing;
   let s = sigmoid(ex[i]);
   edx[i] = edl[0] * ep.weight * (A - 2.0 * ey[i] * B) / (B * B) * s * (1.0 - s);
 }

@@ -130,7 +130,9 @@ def box_dimension(region):
         sizes.insert(0, 1)
     if len(sizes) < 2:
         sizes.append(2)
-    counts = [len(set(zip(((xs - x0) // s).tolist(), ((ys - y0) // s).tolist()))) for s in sizes]
+    # Mean count over four grids offset by half a box.
+    counts = [np.mean([len(set(zip(((xs - x0 + ox) // s).tolist(), ((ys - y0 + oy) // s).tolist())))
+                       for ox in (0, s // 2) for oy in (0, s // 2)]) for s in sizes]
     return float(np.polyfit(np.log(1.0 / np.array(sizes)), np.log(np.array(counts, dtype=np.float64)), 1)[0])
 
 

@@ -47,7 +47,7 @@ export class Progress {
   }
 
   finish(): { done: number; failed: number; seconds: number } {
-    this.draw(undefined, true);
+    if (this.tty || this.done !== this.opts.total) this.draw(undefined, true); // plain mode printed 100% at the last tick
     if (this.tty && !this.opts.silent) this.stream.write('\n');
     return { done: this.done, failed: this.failed, seconds: (Date.now() - this.start) / 1000 };
   }

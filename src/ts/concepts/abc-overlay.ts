@@ -4,7 +4,7 @@
 import sharp from 'sharp';
 import type { RgbImage } from '../data/image.js';
 import { CefmError } from '../errors.js';
-import { type AbcMeasurement, COLOR_NAMES } from './abc.js';
+import { abcConstants, type AbcMeasurement, COLOR_NAMES } from './abc.js';
 
 /** Display colours of the six classes (sRGB), chosen to be told apart on screen. */
 const CLASS_COLOURS: [number, number, number][] = [
@@ -72,7 +72,7 @@ function contourSvg(m: AbcMeasurement, dx: number, plain: boolean): string {
   return parts.join('');
 }
 
-function legendSvg(m: AbcMeasurement, x0: number, height: number): string {
+function legendSvg(m: AbcMeasurement, x0: number, height: number, presentFraction: number): string {
   const size = Math.max(12, Math.round(height / 32));
   const rows = COLOR_NAMES.map((name, i) => {
     const y = height - (COLOR_NAMES.length - i) * (size + 6) - 4;
@@ -82,7 +82,9 @@ function legendSvg(m: AbcMeasurement, x0: number, height: number): string {
       `<text x="${x0 + 14 + size}" y="${y + size - 2}" font-family="DejaVu Sans, sans-serif" font-size="${size}" fill="white" stroke="black" stroke-width="0.3">${text}</text>`
     );
   });
-  return rows.join('');
+  const titleY = height - (COLOR_NAMES.length + 1) * (size + 6) - 4 + size - 2;
+  const title = `<text x="${x0 + 8}" y="${titleY}" font-family="DejaVu Sans, sans-serif" font-size="${size}" fill="white" stroke="black" stroke-width="0.3">colour classes (* present, >= ${(100 * presentFraction).toFixed(0)}%)</text>`;
+  return title + rows.join('');
 }
 
 /** The overlay PNG of a measurement made with `geometry: true` on `image`. */
@@ -93,15 +95,20 @@ export async function renderAbcOverlay(image: RgbImage, m: AbcMeasurement): Prom
   const { width, height } = image;
   const svg =
     `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * width}" height="${height}">` +
-    contourSvg(m, 0, false) + contourSvg(m, width, true) + legendSvg(m, width, height) + '</svg>';
+    contourSvg(m, 0, false) + contourSvg(m, width, true) + legendSvg(m, width, height, abcConstants().color_present_fraction) + '</svg>';
   const raw = { width, height, channels: 3 as const };
   const panel = classMapPanel(image, g.colour_class);
-  return sharp({ create: { width: 2 * width, height, channels: 3, background: { r: 0, g: 0, b: 0 } } })
+  const composed = await sharp({ create: { width: 2 * width, height, channels: 3, background: { r: 0, g: 0, b: 0 } } })
     .composite([
       { input: Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), raw, left: 0, top: 0 },
       { input: Buffer.from(panel.buffer, panel.byteOffset, panel.byteLength), raw, left: width, top: 0 },
       { input: Buffer.from(svg), left: 0, top: 0 },
     ])
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  // Compositing the SVG adds an alpha channel; the picture is opaque, so write RGB.
+  return sharp(composed.data, { raw: { width: composed.info.width, height: composed.info.height, channels: composed.info.channels } })
+    .removeAlpha()
     .png()
     .toBuffer();
 }

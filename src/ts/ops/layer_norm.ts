@@ -24,6 +24,7 @@ export const layer_norm = defineOp<LayerNormAttrs>({
   outputShapes: ([x]) => [x],
   differentiable: () => [true, true, true],
   cost: ([x, w]) => ({ flops: 8 * numel(x), bytes: 4 * (2 * numel(x) + 2 * numel(w)) }),
+  backwardCost: ([x, w]) => ({ flops: 16 * numel(x), bytes: 4 * (3 * numel(x) + 3 * numel(w)) }),
   reference: {
     forward([x, w, b], { eps }) {
       const { rows, D } = lastDimRows(x.shape);

@@ -63,6 +63,13 @@ export const linear = defineOp<LinearAttrs>({
       bytes: 4 * (g.rows * g.inF + g.outF * g.inF + (bias ? g.outF : 0) + outs),
     };
   },
+  backwardCost([x, w, bias]) {
+    const g = linearGeometry(x, w);
+    return {
+      flops: 4 * g.rows * g.inF * g.outF + (bias ? g.rows * g.outF : 0),
+      bytes: 4 * (2 * g.rows * g.inF + 2 * g.outF * g.inF + g.rows * g.outF + (bias ? g.outF : 0)),
+    };
+  },
   reference: {
     forward([x, w, bias], { activation }) {
       const g = linearGeometry(x.shape, w.shape);

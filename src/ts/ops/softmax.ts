@@ -16,6 +16,7 @@ function softmaxOp(name: 'softmax' | 'log_softmax') {
     outputShapes: ([x]) => [x],
     differentiable: () => [true],
     cost: ([x]) => ({ flops: 5 * numel(x), bytes: 8 * numel(x) }),
+    backwardCost: ([x]) => ({ flops: 4 * numel(x), bytes: 12 * numel(x) }),
     reference: {
       forward([x]) {
         const { rows, D } = lastDimRows(x.shape);

@@ -40,6 +40,7 @@ async function measureDataset(flags: AbcFlags & { data: string[]; out: string })
   const log = (line: string) => flags.quiet || process.stderr.write(`${line}\n`);
   reports.flatMap(formatReport).forEach(log);
   if (samples.length === 0) throw new CefmError(`abc: no images found in ${flags.data.join(', ')}`);
+  if (!samples.some((s) => s.mask)) throw new CefmError(`abc: no image in ${flags.data.join(', ')} has a lesion mask (the ABC features need one)`);
 
   const progress = new Progress({ label: 'abc', total: samples.length, silent: flags.quiet });
   const results = await measureAbcSamples(samples, {

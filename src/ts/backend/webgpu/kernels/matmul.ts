@@ -12,7 +12,8 @@ function groupBy(count: number, index: Int32Array, pair: (b: number) => [number,
 export const matmul: GpuKernel = (ctx, [a, b], [out]) => {
   const g = matmulGeometry(a.shape, b.shape);
   const groups = Array.from(g.aOffsets, (ai, z): [number, number][] => [[ai, g.bOffsets[z]]]);
-  recordGemm(ctx, { M: g.m, N: g.n, K: g.k, transA: false, transB: false, A: a.buffer, B: b.buffer, C: out.buffer, groups });
+  // The forward is the inference product: f16 storage when the backend asks for it.
+  recordGemm(ctx, { M: g.m, N: g.n, K: g.k, transA: false, transB: false, A: a.buffer, B: b.buffer, C: out.buffer, groups, f16: ctx.f16 });
 };
 
 // inputs a, b, out, dOut -> da = dOut * b^T, db = a^T * dOut (summed over broadcast batches)

@@ -13,7 +13,7 @@ export interface SoftmaxRows {
 }
 
 function ceUniforms(s: SoftmaxRows, weight: number): ArrayBuffer {
-  return packUniforms([{ u: s.rows }, { u: s.cols }, { f: s.scale }, { u: s.maskDiag ? 1 : 0 }, { f: weight }, { u: 0 }, { u: 0 }, { u: 0 }]);
+  return packUniforms([{ u: s.rows }, { u: s.cols }, { f: s.scale }, { u: s.maskDiag ? 1 : 0 }, { f: weight }, { u: 0x7fc00000 }, { u: 0 }, { u: 0 }]);
 }
 
 /** Each row's log-sum-exp and cross-entropy into scratch buffers of `rows` floats. */

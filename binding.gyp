@@ -9,7 +9,7 @@
       'defines': ['NAPI_VERSION=8', 'NAPI_CPP_EXCEPTIONS'],
       'cflags!': ['-fno-exceptions'],
       'cflags_cc!': ['-fno-exceptions', '-fno-rtti'],
-      'cflags_cc': ['-std=c++17', '-O3', '-fexceptions', '-Wno-unused-parameter'],
+      'cflags_cc': ['-std=c++17', '-O3', '-fexceptions', '-Wno-unused-parameter', '-Wno-psabi'],
       'xcode_settings': {
         'GCC_ENABLE_CPP_EXCEPTIONS': 'YES',
         'CLANG_CXX_LANGUAGE_STANDARD': 'c++17',

@@ -10,7 +10,7 @@
 // node dist/bench/cpu-ratio.js --list-cases     the cases as JSON, for torch_cpu.py --cases
 // The thread count is the native pool's: set CEFM_THREADS (torch gets the same).
 import { spawn } from 'node:child_process';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadAddon } from '../src/ts/addon.js';
@@ -232,6 +232,7 @@ async function main(): Promise<void> {
   const run = cases.filter((c) => !skipped.includes(c));
   const peak = (addon.measurePeak as (threads: number) => { isa: string; perCoreGflops: number; totalGflops: number })(info.threads);
   console.error(`peak (${peak.isa} FMA loop): ${fixed(peak.perCoreGflops, 1)} GFLOP/s per core, ${fixed(peak.totalGflops, 1)} on ${info.threads} threads`);
+  const loadBefore = loadavg()[0];
   const be = new NativeBackend();
   const torch = await TorchPeer.start(flags.python, info.threads);
   const peer = torch.peer;
@@ -249,6 +250,7 @@ async function main(): Promise<void> {
     peer.close();
     await be.dispose();
   }
+  const loadAfter = loadavg()[0];
   const cmd = `node dist/bench/cpu-ratio.js ${args.join(' ')}`.trim();
   const cpu = cpus();
   const notes = rows.flatMap((r) => [
@@ -260,9 +262,10 @@ async function main(): Promise<void> {
     '',
     `Command: \`CEFM_THREADS=${info.threads} ${cmd}\` (after \`npx tsc -p .\` and the addon build), ${new Date().toISOString().slice(0, 10)}.`,
     `Machine: ${cpu.length} × ${cpu[0]?.model ?? 'CPU'}. Ours: ${be.description}, sgemm micro-kernel ${info.simd}. Torch ${torch.torch}, ${torch.threads} threads (torch.set_num_threads), BLAS ${torch.blas}.`,
+    `Load average (1 min) ${fixed(loadBefore, 1)} before the run, ${fixed(loadAfter, 1)} after, on ${cpu.length} cores: above ${cpu.length}, other processes took CPU time from both sides alike (the turns alternate), and short torch calls then often take close to a multiple of 4 ms (seemingly an OpenMP thread waiting at a barrier for a descheduled peer).`,
     `Peak: ${fixed(peak.totalGflops, 1)} GFLOP/s on ${info.threads} threads (${fixed(peak.perCoreGflops, 1)} per core), a register-only ${peak.isa} FMA loop per thread (\`measurePeak\` of the addon, each thread's FLOPs over its own CPU time).`,
     '',
-    `Each case: ${flags.rounds} rounds, each timing ours (\`benchCase\` of \`cefm-native bench kernels --backend native\`: wall time of each kernel run on the native stream) then torch (\`bench/peers/torch_cpu.py\`: wall time of the same call; backward: \`torch.autograd.grad\` of a graph built once), median of ${flags.repeats} runs per round after ${flags.warmup} warm-up; the time shown is the median of the round medians. Random inputs. GFLOP/s of both sides from the op's cost in src/ts/ops (the same FLOP count); "ours / torch speed" is torch ms / ours ms (> 1: ours faster).`,
+    `Each case: ${flags.rounds} rounds, each timing ours (\`benchCase\` of \`cefm-native bench kernels --backend native\`: wall time of each kernel run on the native stream) then torch (\`bench/peers/torch_cpu.py\`: wall time of the same call; backward: \`torch.autograd.grad\` of a graph built once), median of ${flags.repeats} runs per round after ${flags.warmup} warm-up; the time shown is the median of the round medians. Random inputs. GFLOP/s of both sides from the op's cost in src/ts/ops (the same FLOP count); "ours / torch speed" is torch ms / ours ms (> 1: ours faster). Layout ops (permute, transpose, reshape, concat): ours copies; torch's forward is made to copy too (\`.contiguous()\`, \`.clone()\`), but its backward of them is a view (no copy), hence its near-zero backward times.`,
     '',
     tableOf(rows, peak.totalGflops),
     '',

@@ -1,19 +1,20 @@
 // The sgemm driver: cache blocking, packing and threading around the micro-kernel of the active
 // SIMD level (gemm_kernels.h).
 //
-// Loop structure (per K block of kc steps, per M block of mc rows):
-//   1. pack op(A)[mc x kc] into MR-row panels, shared by all threads (L3), in parallel;
-//   2. split the columns into chunks (and, when there are too few, the rows too); each chunk packs
-//      its own op(B)[kc x chunk] into NR-column panels (L2) and runs the micro-kernel over every
-//      (A panel, B panel) pair, the A panel staying in L1 while the B panels stream past it.
-// Splitting over columns means no thread waits for another's packing: one join per block.
+// Loop structure, per K block of kc steps and per M block of mc rows:
+//   1. pack op(A)[mc x kc] into MR-row panels shared by all threads (L3), in parallel (or take
+//      them from a GemmPackedA);
+//   2. share the block's columns (and, when there are too few, its rows) out as work items; each
+//      item packs its own op(B)[kc x nc] chunks into NR-column panels (L2) and runs the
+//      micro-kernel over every (A panel, B panel) pair, the A panel staying in L1 while the B
+//      panels stream past it.
+// No item waits for another's packing: one join per block.
 #include "gemm.h"
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <new>
-#include <string>
 
 #include "../core/cpu.h"
 #include "../core/parallel.h"
@@ -41,12 +42,7 @@ namespace {
 using gemm::MicroKernel;
 
 const MicroKernel& activeKernel() {
-#ifdef GEMM_TUNE
-  static const MicroKernel k = [] { MicroKernel t = gemm::kernelFor(simdLevel().c_str());
-    if (getenv("KC")) t.kc = atoi(getenv("KC")); if (getenv("NC")) t.nc = atoi(getenv("NC")); if (getenv("MC")) t.mc = atoi(getenv("MC")); return t; }();
-#else
   static const MicroKernel& k = gemm::kernelFor(simdLevel().c_str());
-#endif
   return k;
 }
 
@@ -73,7 +69,7 @@ class Scratch {
 };
 
 thread_local Scratch sharedA;   // the packed A block, read by every thread of the call
-thread_local Scratch privateB;  // a chunk's packed B panels
+thread_local Scratch privateB;  // a work item's packed B chunk
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t roundUp(int64_t a, int64_t b) { return ceilDiv(a, b) * b; }
@@ -82,6 +78,9 @@ int64_t roundUp(int64_t a, int64_t b) { return ceilDiv(a, b) * b; }
 int64_t evenBlock(int64_t total, int64_t maxBlock, int64_t unit) {
   return roundUp(ceilDiv(total, ceilDiv(total, maxBlock)), unit);
 }
+
+// The largest k block for depth K: equal blocks of at most the kernel's kc.
+int64_t kBlock(const MicroKernel& uk, int64_t K) { return evenBlock(K, uk.kc, 1); }
 
 struct Problem {
   bool transA, transB;
@@ -95,10 +94,22 @@ struct Problem {
   float* C;
   int64_t ldc;
   const GemmEpilogue* epilogue;
+  const GemmPackedA* packedA;  // op(A) already packed (then A is unused)
 
   const float* aAt(int64_t i, int64_t k) const { return transA ? A + k * lda + i : A + i * lda + k; }
   const float* bAt(int64_t k, int64_t j) const { return transB ? B + j * ldb + k : B + k * ldb + j; }
 };
+
+// Packs rows [0, rows) x steps [0, kc) of op(A) from `at` into MR-row panels, split over the pool.
+void packAPanels(const MicroKernel& uk, const Problem& p, int64_t i0, int64_t k0, int64_t rows, int64_t kc,
+                 bool serial, float* dst) {
+  const int64_t panels = ceilDiv(rows, uk.mr);
+  const int64_t grain = serial ? panels : std::max<int64_t>(1, 32768 / (uk.mr * kc));
+  parallelFor(panels, grain, [&](int64_t q0, int64_t q1) {
+    const int64_t r0 = q0 * uk.mr, r1 = std::min(rows, q1 * uk.mr);
+    uk.packA(p.aAt(i0 + r0, k0), p.lda, p.transA, r1 - r0, kc, p.alpha, dst + r0 * kc);
+  });
+}
 
 // C = beta * C, the whole answer when there is nothing to multiply (K == 0 or alpha == 0).
 void scaleOnly(const Problem& p) {
@@ -117,7 +128,7 @@ void scaleOnly(const Problem& p) {
 struct Split {
   int64_t colPanels, rowPanels;  // panels of NR columns / MR rows
   int64_t colParts, rowParts;
-  // [begin, end) of part t out of parts over n panels
+  // the first panel of part t out of `parts` over n panels
   static int64_t bound(int64_t t, int64_t parts, int64_t n) { return t * n / parts; }
 };
 
@@ -133,52 +144,60 @@ Split splitWork(const MicroKernel& uk, int64_t mc, int64_t N, int threads) {
   return s;
 }
 
+// One K block (steps [k0, k0 + kc)) of one M block (rows [i0, i0 + mc)) against all of B.
+struct Block {
+  int64_t k0, kc, i0, mc;
+  const float* packedA;
+  float beta;  // the caller's beta for the first K block, then 1: later blocks accumulate
+  bool lastK;  // the epilogue runs once C holds the full sum
+};
+
+// Work item t of split s: its B chunks packed in turn, each multiplied by the item's A panels.
+void computeItem(const MicroKernel& uk, const Problem& p, const Block& b, const Split& s, int64_t t) {
+  const int64_t MR = uk.mr, NR = uk.nr;
+  const int64_t cp = t % s.colParts, rp = t / s.colParts;
+  const int64_t q0 = Split::bound(cp, s.colParts, s.colPanels), q1 = Split::bound(cp + 1, s.colParts, s.colPanels);
+  const int64_t r0 = Split::bound(rp, s.rowParts, s.rowPanels) * MR;
+  const int64_t r1 = std::min(b.mc, Split::bound(rp + 1, s.rowParts, s.rowPanels) * MR);
+  const int64_t chunkPanels = std::max<int64_t>(1, uk.nc / NR);  // a packed B chunk stays in L2
+  for (int64_t qc = q0; qc < q1; qc += chunkPanels) {
+    const int64_t j0 = qc * NR, cols = std::min(std::min(q1, qc + chunkPanels) * NR, p.N) - j0;
+    float* packedB = privateB.get(size_t(roundUp(cols, NR) * b.kc));
+    uk.packB(p.bAt(b.k0, j0), p.ldb, p.transB, b.kc, cols, packedB);
+    for (int64_t ir = r0; ir < r1; ir += MR) {
+      const int mr = int(std::min(MR, r1 - ir));
+      const float* a = b.packedA + ir * b.kc;
+      float* cRow = p.C + (b.i0 + ir) * p.ldc;
+      for (int64_t jr = 0; jr < cols; jr += NR) {
+        uk.run(b.kc, a, packedB + jr * b.kc, cRow + j0 + jr, p.ldc, b.beta, mr, int(std::min(NR, cols - jr)));
+      }
+      if (b.lastK && p.epilogue) p.epilogue->apply(p.epilogue->ctx, cRow + j0, p.ldc, b.i0 + ir, j0, mr, cols);
+    }
+  }
+}
+
 void multiply(const Problem& p) {
   const MicroKernel& uk = activeKernel();
-  const int64_t MR = uk.mr, NR = uk.nr;
-  const int64_t kcMax = evenBlock(p.K, uk.kc, 1);
-  const int64_t mcMax = evenBlock(p.M, uk.mc, MR);
+  const int64_t kcMax = kBlock(uk, p.K);
+  const int64_t mcMax = evenBlock(p.M, uk.mc, uk.mr);
   // Small products are not worth waking the pool for.
   const bool serial = double(p.M) * double(p.N) * double(p.K) < 64.0 * 64.0 * 64.0;
   const int threads = serial ? 1 : numThreads();
 
-  for (int64_t pc = 0; pc < p.K; pc += kcMax) {
-    const int64_t kc = std::min(kcMax, p.K - pc);
-    const float betaBlock = pc == 0 ? p.beta : 1.0f;
-    const bool lastK = pc + kc == p.K;
-    for (int64_t ic = 0; ic < p.M; ic += mcMax) {
-      const int64_t mc = std::min(mcMax, p.M - ic);
-      const int64_t rowPanels = ceilDiv(mc, MR);
-      float* packedA = sharedA.get(size_t(rowPanels * MR * kc));
-      const int64_t panelGrain = serial ? rowPanels : std::max<int64_t>(1, 32768 / (MR * kc));
-      parallelFor(rowPanels, panelGrain, [&](int64_t q0, int64_t q1) {
-        const int64_t i0 = q0 * MR, rows = std::min(mc, q1 * MR) - i0;
-        uk.packA(p.aAt(ic + i0, pc), p.lda, p.transA, rows, kc, p.alpha, packedA + i0 * kc);
-      });
-
+  for (int64_t k0 = 0; k0 < p.K; k0 += kcMax) {
+    const int64_t kc = std::min(kcMax, p.K - k0);
+    for (int64_t i0 = 0; i0 < p.M; i0 += mcMax) {
+      const int64_t mc = std::min(mcMax, p.M - i0);
+      const float* packedA = p.packedA ? p.packedA->block(k0, i0) : nullptr;
+      if (!packedA) {
+        float* dst = sharedA.get(size_t(roundUp(mc, uk.mr) * kc));
+        packAPanels(uk, p, i0, k0, mc, kc, serial, dst);
+        packedA = dst;
+      }
+      const Block b{k0, kc, i0, mc, packedA, k0 == 0 ? p.beta : 1.0f, k0 + kc == p.K};
       const Split s = splitWork(uk, mc, p.N, threads);
-      const int64_t ncPanels = std::max<int64_t>(1, uk.nc / NR);  // a packed B chunk stays in L2
       parallelFor(s.colParts * s.rowParts, 1, [&](int64_t t0, int64_t t1) {
-        for (int64_t t = t0; t < t1; t++) {
-          const int64_t cp = t % s.colParts, rp = t / s.colParts;
-          const int64_t q0 = Split::bound(cp, s.colParts, s.colPanels), q1 = Split::bound(cp + 1, s.colParts, s.colPanels);
-          const int64_t i0 = Split::bound(rp, s.rowParts, s.rowPanels) * MR;
-          const int64_t i1 = std::min(mc, Split::bound(rp + 1, s.rowParts, s.rowPanels) * MR);
-          for (int64_t qc = q0; qc < q1; qc += ncPanels) {
-            const int64_t j0 = qc * NR, cols = std::min(std::min(q1, qc + ncPanels) * NR, p.N) - j0;
-            float* packedB = privateB.get(size_t(roundUp(cols, NR) * kc));
-            uk.packB(p.bAt(pc, j0), p.ldb, p.transB, kc, cols, packedB);
-            for (int64_t ir = i0; ir < i1; ir += MR) {
-              const int mr = int(std::min(MR, i1 - ir));
-              const float* a = packedA + ir * kc;
-              float* cRow = p.C + (ic + ir) * p.ldc;
-              for (int64_t jr = 0; jr < cols; jr += NR) {
-                uk.run(kc, a, packedB + jr * kc, cRow + j0 + jr, p.ldc, betaBlock, mr, int(std::min(NR, cols - jr)));
-              }
-              if (lastK && p.epilogue) p.epilogue->apply(p.epilogue->ctx, cRow + j0, p.ldc, ic + ir, j0, mr, cols);
-            }
-          }
-        }
+        for (int64_t t = t0; t < t1; t++) computeItem(uk, p, b, s, t);
       });
     }
   }
@@ -197,20 +216,62 @@ void run(const Problem& p) {
 
 void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
            const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
-  run({transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nullptr});
+  run({transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nullptr, nullptr});
 }
 
 void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
            const float* B, int64_t ldb, float beta, float* C, int64_t ldc, const GemmEpilogue& epilogue) {
-  run({transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, &epilogue});
+  run({transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, &epilogue, nullptr});
 }
 
-const char* sgemmKernelName() {
-  static const std::string name = [] {
-    const MicroKernel& k = activeKernel();
-    return std::string(k.level) + " " + std::to_string(k.mr) + "x" + std::to_string(k.nr);
-  }();
-  return name.c_str();
+void sgemmBatched(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* const* A,
+                  int64_t lda, const float* const* B, int64_t ldb, float beta, float* const* C, int64_t ldc,
+                  int64_t count) {
+  std::vector<float*> outs(C, C + std::max<int64_t>(count, 0));
+  std::sort(outs.begin(), outs.end());
+  const bool distinct = std::adjacent_find(outs.begin(), outs.end()) == outs.end();
+  const auto product = [&](int64_t z) {
+    sgemm(transA, transB, M, N, K, alpha, A[z], lda, B[z], ldb, beta, C[z], ldc);
+  };
+  if (distinct && count >= numThreads()) {
+    parallelFor(count, 1, [&](int64_t z0, int64_t z1) {  // each sgemm inside runs on its thread alone
+      for (int64_t z = z0; z < z1; z++) product(z);
+    });
+  } else {
+    for (int64_t z = 0; z < count; z++) product(z);
+  }
+}
+
+// Packed K block by K block, each over all M rows: the panels of rows [i0, ...) of the block at
+// step k0 start at k0 * paddedRows + i0 * kc, whatever M blocking the product then uses.
+GemmPackedA::GemmPackedA(bool transA, int64_t M, int64_t K, float alpha, const float* A, int64_t lda)
+    : M_(std::max<int64_t>(M, 0)), K_(std::max<int64_t>(K, 0)), alpha_(alpha) {
+  const MicroKernel& uk = activeKernel();
+  paddedRows_ = roundUp(M_, uk.mr);
+  kcMax_ = K_ > 0 ? kBlock(uk, K_) : 1;
+  data_.resize(size_t(paddedRows_ * K_));
+  if (M_ == 0 || K_ == 0 || alpha == 0.0f) return;  // such products never read the panels
+  const Problem p{transA, false, M_, 0, K_, alpha, A, lda, nullptr, 0, 0.0f, nullptr, 0, nullptr, nullptr};
+  const bool serial = double(M_) * double(K_) < 65536.0;
+  for (int64_t k0 = 0; k0 < K_; k0 += kcMax_) {
+    const int64_t kc = std::min(kcMax_, K_ - k0);
+    packAPanels(uk, p, 0, k0, M_, kc, serial, data_.data() + k0 * paddedRows_);
+  }
+}
+
+const float* GemmPackedA::block(int64_t k0, int64_t row0) const {
+  const int64_t kc = std::min(kcMax_, K_ - k0);
+  return data_.data() + k0 * paddedRows_ + row0 * kc;
+}
+
+void sgemm(const GemmPackedA& A, bool transB, int64_t N, const float* B, int64_t ldb, float beta, float* C,
+           int64_t ldc) {
+  run({false, transB, A.rows(), N, A.depth(), A.alpha(), nullptr, 0, B, ldb, beta, C, ldc, nullptr, &A});
+}
+
+void sgemm(const GemmPackedA& A, bool transB, int64_t N, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
+           const GemmEpilogue& epilogue) {
+  run({false, transB, A.rows(), N, A.depth(), A.alpha(), nullptr, 0, B, ldb, beta, C, ldc, &epilogue, &A});
 }
 
 }  // namespace cefm

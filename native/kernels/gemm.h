@@ -4,6 +4,7 @@
 // chosen once at run time by simdLevel()) multiplies.
 #pragma once
 #include <cstdint>
+#include <vector>
 
 namespace cefm {
 
@@ -24,7 +25,35 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alph
 void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
            const float* B, int64_t ldb, float beta, float* C, int64_t ldc, const GemmEpilogue& epilogue);
 
-// Name of the micro-kernel sgemm uses ("avx512 12x32", ...), for info and benchmarks.
-const char* sgemmKernelName();
+// count products C[z] = alpha * op(A[z]) * op(B[z]) + beta * C[z] of one shape (pointer arrays;
+// an A or B may repeat). When the C[z] are distinct and there are at least as many products as
+// threads, whole products go to the pool's threads, which saves a join per product; otherwise
+// they run in order (so a repeated C accumulates in order), each one threaded.
+void sgemmBatched(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* const* A,
+                  int64_t lda, const float* const* B, int64_t ldb, float beta, float* const* C, int64_t ldc,
+                  int64_t count);
+
+// op(A) packed once for many products with the same left operand (conv weights against every
+// band of every image, say): each product then skips packing A. Laid out for the micro-kernel of
+// this process's SIMD level; immutable once built, so threads may share it.
+class GemmPackedA {
+ public:
+  GemmPackedA(bool transA, int64_t M, int64_t K, float alpha, const float* A, int64_t lda);
+  int64_t rows() const { return M_; }
+  int64_t depth() const { return K_; }
+  float alpha() const { return alpha_; }
+  // The panels of rows [row0, ...) over the k block starting at step k0 (gemm.cc's blocking).
+  const float* block(int64_t k0, int64_t row0) const;
+
+ private:
+  int64_t M_, K_, paddedRows_, kcMax_;
+  float alpha_;
+  std::vector<float> data_;
+};
+
+// C = op(A) * op(B) + beta * C with op(A), alpha included, from a GemmPackedA.
+void sgemm(const GemmPackedA& A, bool transB, int64_t N, const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
+void sgemm(const GemmPackedA& A, bool transB, int64_t N, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
+           const GemmEpilogue& epilogue);
 
 }  // namespace cefm

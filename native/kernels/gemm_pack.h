@@ -7,9 +7,9 @@
 namespace cefm {
 namespace gemm {
 
-// dst[panel][k * W + x] = scale * src[x * xStride + k * kStride] for x in [0, n), k in [0, kc).
-// One of the strides is 1: either each k step reads W neighbours (a plain copy) or each x is a
-// contiguous row over k (a transpose, read as W parallel streams).
+// dst[panel][k * W + x] = scale * src[x * xStride + k * kStride] for x in [0, n), k in [0, kc),
+// panel = x / W. One of the strides is 1: either the x of one k step are neighbours (a copy) or
+// each x is a contiguous row over k (a transpose).
 template <int W>
 void packPanels(const float* src, int64_t xStride, int64_t kStride, int64_t n, int64_t kc, float scale, float* dst) {
   const int64_t full = n / W * W;  // columns in whole panels

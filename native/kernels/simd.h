@@ -109,21 +109,30 @@ template <int W> CEFM_SIMD_INLINE VF<W> vabs(VF<W> x) { return (VF<W>)((VI<W>)x 
 template <int W> CEFM_SIMD_INLINE VF<W> copySign(VF<W> mag, VF<W> sign) {
   return (VF<W>)(((VI<W>)mag & 0x7fffffff) | ((VI<W>)sign & int32_t(0x80000000u)));
 }
-// Horizontal sum and max as trees (a sequential chain over 16 lanes costs ~60 cycles of latency
-// per row).
+// Horizontal sum and max as trees of half-width vectors (a sequential chain over 16 lanes costs
+// ~60 cycles of latency per row).
+template <int W> CEFM_SIMD_INLINE void halves(VF<W> v, VF<W / 2>& lo, VF<W / 2>& hi) {
+  std::memcpy(&lo, &v, sizeof lo);
+  std::memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof lo, sizeof hi);
+}
 template <int W> CEFM_SIMD_INLINE float hsum(VF<W> v) {
-  float t[W];
-  store<W>(t, v);
-  for (int w = W / 2; w >= 1; w /= 2)
-    for (int i = 0; i < w; i++) t[i] += t[i + w];
-  return t[0];
+  if constexpr (W == 4) {
+    return (v[0] + v[2]) + (v[1] + v[3]);
+  } else {
+    VF<W / 2> lo, hi;
+    halves<W>(v, lo, hi);
+    return hsum<W / 2>(lo + hi);
+  }
 }
 template <int W> CEFM_SIMD_INLINE float hmax(VF<W> v) {
-  float t[W];
-  store<W>(t, v);
-  for (int w = W / 2; w >= 1; w /= 2)
-    for (int i = 0; i < w; i++) t[i] = t[i + w] > t[i] ? t[i + w] : t[i];
-  return t[0];
+  if constexpr (W == 4) {
+    const float a = v[0] > v[2] ? v[0] : v[2], b = v[1] > v[3] ? v[1] : v[3];
+    return a > b ? a : b;
+  } else {
+    VF<W / 2> lo, hi;
+    halves<W>(v, lo, hi);
+    return hmax<W / 2>(vmax<W / 2>(lo, hi));
+  }
 }
 
 // p · 2^n for integral n in [-150, 128] (n also given as int32 ni): AVX-512's vscalefps, else

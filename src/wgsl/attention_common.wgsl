@@ -1,103 +1,83 @@
 // Shared by attention.wgsl and attention_backward.wgsl, which include this text through the
 // COMMON define (so WGSL error line numbers there count these lines too). Both bind q, k, v
-// [rows, D | DV] at bindings 0, 1, 2.
+// ([rows, D], [rows, D], [rows, DV]) at bindings 0, 1, 2, and set D and DV first thing.
 //
-// Each invocation owns four rows (queries, or keys): a vec4 holds one value of each of them, and
-// the rows themselves are kept as vec4s along the feature dimension, zero-padded to a multiple of
-// 4 (Rows4D: D wide, Rows4V: DV wide). The rows they meet are staged BC at a time in workgroup
-// memory: tileD (width D: keys, or queries) and tileV (width DV: values, or output gradients), as
-// ${T} (f16 storage with f32 accumulation for inference when shader-f16 is on). Four rows per
-// invocation make every value read from a tile serve four FMAs: software rasterisers (lavapipe)
-// pay a gather for each such read, and it dominates otherwise.
+// Each invocation owns four rows (queries, or keys). A vec4 holds one value of each of them, so
+// its rows are kept transposed, one vec4 per feature (Cols: [feature] -> the four rows). The rows
+// they meet are staged TILE at a time in workgroup memory, feature-major: `tile` holds a D part
+// (keys, or queries) at offset 0 and a DV part (values, or output gradients) at offset TILE * D,
+// as ${T} (f16 storage with f32 accumulation for inference when shader-f16 is on). The loops over
+// the TILE staged rows have a constant count and unroll, so their per-row values (Block) live in
+// registers: every value read from the tile then feeds one vec4 FMA (four rows), and the reads,
+// which a software rasteriser (lavapipe) performs lane by lane, stay a small share of the work.
+//
+// D and DV are run-time values: loops over features are not unrolled (lavapipe would take minutes
+// to build a pipeline) and one pipeline serves every size up to COLS, the private row length. Its
+// cost grows fast with COLS (arrays indexed at run time), so the host picks the smallest class.
 
-const D: u32 = ${D}u;
-const DV: u32 = ${DV}u;
-const D4: u32 = (D + 3u) / 4u;
-const DV4: u32 = (DV + 3u) / 4u;
-const BC: u32 = ${BC}u; // rows per staged tile
+const COLS: u32 = ${COLS}u; // D, DV <= COLS
+const TILE: u32 = 16u; // rows per staged tile
 const GROUP: u32 = 64u; // invocations per workgroup
 const ROWS: u32 = 256u; // rows per workgroup: four per invocation
 // A score no key reaches: padding keys get it so their probability is exactly 0.
 const NO_SCORE: f32 = -1.0e30;
 
-alias Rows4D = array<array<vec4<f32>, D4>, 4>;
-alias Rows4V = array<array<vec4<f32>, DV4>, 4>;
-// Per staged row j, one value for each of the invocation's four rows.
-alias TileValues = array<vec4<f32>, BC>;
+alias Cols = array<vec4<f32>, COLS>;
+alias Block = array<vec4<f32>, TILE>;
 
-var<workgroup> tileD: array<vec4<${T}>, BC * D4>;
-var<workgroup> tileV: array<vec4<${T}>, BC * DV4>;
+var<private> D: u32;
+var<private> DV: u32;
+var<private> V_PART: u32; // offset of the DV part of the tile: TILE * D
 
-// Loop bounds (D4, DV4) come in as run-time values: with constant bounds the shader compiler
-// unrolls everything and lavapipe takes minutes to build one pipeline.
-
-// x[r] . tileD[j] for the four rows r.
-fn dotD(x: ptr<function, Rows4D>, j: u32, nD4: u32) -> vec4<f32> {
-  var a0 = vec4<f32>(0.0); var a1 = vec4<f32>(0.0); var a2 = vec4<f32>(0.0); var a3 = vec4<f32>(0.0);
-  for (var c = 0u; c < nD4; c++) {
-    let t = vec4<f32>(tileD[j * D4 + c]);
-    a0 = fma((*x)[0][c], t, a0);
-    a1 = fma((*x)[1][c], t, a1);
-    a2 = fma((*x)[2][c], t, a2);
-    a3 = fma((*x)[3][c], t, a3);
-  }
-  let one = vec4<f32>(1.0);
-  return vec4<f32>(dot(a0, one), dot(a1, one), dot(a2, one), dot(a3, one));
+fn setSizes(d: u32, dv: u32) {
+  D = d;
+  DV = dv;
+  V_PART = TILE * d;
 }
 
-// x[r] . tileV[j] for the four rows r.
-fn dotV(x: ptr<function, Rows4V>, j: u32, nDV4: u32) -> vec4<f32> {
-  var a0 = vec4<f32>(0.0); var a1 = vec4<f32>(0.0); var a2 = vec4<f32>(0.0); var a3 = vec4<f32>(0.0);
-  for (var c = 0u; c < nDV4; c++) {
-    let t = vec4<f32>(tileV[j * DV4 + c]);
-    a0 = fma((*x)[0][c], t, a0);
-    a1 = fma((*x)[1][c], t, a1);
-    a2 = fma((*x)[2][c], t, a2);
-    a3 = fma((*x)[3][c], t, a3);
+var<workgroup> tile: array<${T}, TILE * 2u * COLS>;
+
+// s[j] = sum over f < n of x[f] * tile[part + f * TILE + j]: the four rows against each staged row.
+fn dotTile(x: ptr<function, Cols>, part: u32, n: u32) -> Block {
+  var s: Block;
+  for (var j = 0u; j < TILE; j++) { s[j] = vec4<f32>(0.0); }
+  for (var f = 0u; f < n; f++) {
+    let a = (*x)[f];
+    let t = part + f * TILE;
+    for (var j = 0u; j < TILE; j++) { s[j] = fma(a, vec4<f32>(f32(tile[t + j])), s[j]); }
   }
-  let one = vec4<f32>(1.0);
-  return vec4<f32>(dot(a0, one), dot(a1, one), dot(a2, one), dot(a3, one));
+  return s;
 }
 
-// acc[r] += w[r] * tileD[j] for the four rows r.
-fn addD(acc: ptr<function, Rows4D>, w: vec4<f32>, j: u32, nD4: u32) {
-  for (var c = 0u; c < nD4; c++) {
-    let t = vec4<f32>(tileD[j * D4 + c]);
-    (*acc)[0][c] = fma(vec4<f32>(w.x), t, (*acc)[0][c]);
-    (*acc)[1][c] = fma(vec4<f32>(w.y), t, (*acc)[1][c]);
-    (*acc)[2][c] = fma(vec4<f32>(w.z), t, (*acc)[2][c]);
-    (*acc)[3][c] = fma(vec4<f32>(w.w), t, (*acc)[3][c]);
+// acc[f] = keep * acc[f] + sum over j of w[j] * tile[part + f * TILE + j], for f < n.
+fn addTile(acc: ptr<function, Cols>, keep: vec4<f32>, w: Block, part: u32, n: u32) {
+  for (var f = 0u; f < n; f++) {
+    let t = part + f * TILE;
+    var a0 = (*acc)[f] * keep;
+    var a1 = vec4<f32>(0.0);
+    for (var j = 0u; j < TILE; j += 2u) {
+      a0 = fma(w[j], vec4<f32>(f32(tile[t + j])), a0);
+      a1 = fma(w[j + 1u], vec4<f32>(f32(tile[t + j + 1u])), a1);
+    }
+    (*acc)[f] = a0 + a1;
   }
 }
 
-// acc[r] += w[r] * tileV[j] for the four rows r.
-fn addV(acc: ptr<function, Rows4V>, w: vec4<f32>, j: u32, nDV4: u32) {
-  for (var c = 0u; c < nDV4; c++) {
-    let t = vec4<f32>(tileV[j * DV4 + c]);
-    (*acc)[0][c] = fma(vec4<f32>(w.x), t, (*acc)[0][c]);
-    (*acc)[1][c] = fma(vec4<f32>(w.y), t, (*acc)[1][c]);
-    (*acc)[2][c] = fma(vec4<f32>(w.z), t, (*acc)[2][c]);
-    (*acc)[3][c] = fma(vec4<f32>(w.w), t, (*acc)[3][c]);
-  }
-}
-
-// One key tile (keys j0.. of S, staged in tileD) of an online softmax for four query rows x
-// (already scaled): s[j] gets exp(score - new row max) (0 for padding keys), rowMax and rowSum are
-// updated, and the factors earlier tiles' sums must be rescaled by are returned.
-fn softmaxTile(x: ptr<function, Rows4D>, j0: u32, S: u32, nD4: u32, s: ptr<function, TileValues>,
-               rowMax: ptr<function, vec4<f32>>, rowSum: ptr<function, vec4<f32>>) -> vec4<f32> {
+// Online softmax over one tile of scores s (valid: which staged keys exist): s becomes
+// exp(score - new row max) (0 for missing keys), rowMax and rowSum are updated, and the factor
+// earlier tiles' sums must be rescaled by is returned.
+fn softmaxTile(s: ptr<function, Block>, valid: u32, rowMax: ptr<function, vec4<f32>>,
+               rowSum: ptr<function, vec4<f32>>) -> vec4<f32> {
   var tileMax = *rowMax;
-  for (var j = 0u; j < BC; j++) {
-    let sj = select(vec4<f32>(NO_SCORE), dotD(x, j, nD4), j0 + j < S);
-    (*s)[j] = sj;
-    tileMax = max(tileMax, sj);
+  for (var j = 0u; j < TILE; j++) {
+    (*s)[j] = select(vec4<f32>(NO_SCORE), (*s)[j], j < valid);
+    tileMax = max(tileMax, (*s)[j]);
   }
   let alpha = exp(*rowMax - tileMax);
   var sum = vec4<f32>(0.0);
-  for (var j = 0u; j < BC; j++) {
-    let e = exp((*s)[j] - tileMax);
-    (*s)[j] = e;
-    sum += e;
+  for (var j = 0u; j < TILE; j++) {
+    (*s)[j] = exp((*s)[j] - tileMax);
+    sum += (*s)[j];
   }
   *rowMax = tileMax;
   *rowSum = *rowSum * alpha + sum;
@@ -108,25 +88,35 @@ fn softmaxTile(x: ptr<function, Rows4D>, j0: u32, S: u32, nD4: u32, s: ptr<funct
 @group(0) @binding(1) var<storage, read> k: array<f32>;
 @group(0) @binding(2) var<storage, read> v: array<f32>;
 
-// Values 4 c4 .. 4 c4 + 3 of a row of q, k or v, 0 past the row's end.
-fn q4(row: u32, c4: u32) -> vec4<f32> {
-  var x = vec4<f32>(0.0);
-  for (var i = 0u; i < 4u; i++) {
-    if (4u * c4 + i < D) { x[i] = q[row * D + 4u * c4 + i]; }
+// The four rows row0 .. row0 + 3 (clamped to last) of q, k or v transposed into x, times mul.
+fn loadQ(x: ptr<function, Cols>, row0: u32, last: u32, mul: f32) {
+  for (var f = 0u; f < D; f++) {
+    (*x)[f] = mul * vec4<f32>(q[min(row0, last) * D + f], q[min(row0 + 1u, last) * D + f],
+                              q[min(row0 + 2u, last) * D + f], q[min(row0 + 3u, last) * D + f]);
   }
-  return x;
 }
-fn k4(row: u32, c4: u32) -> vec4<f32> {
-  var x = vec4<f32>(0.0);
-  for (var i = 0u; i < 4u; i++) {
-    if (4u * c4 + i < D) { x[i] = k[row * D + 4u * c4 + i]; }
+fn loadK(x: ptr<function, Cols>, row0: u32, last: u32, mul: f32) {
+  for (var f = 0u; f < D; f++) {
+    (*x)[f] = mul * vec4<f32>(k[min(row0, last) * D + f], k[min(row0 + 1u, last) * D + f],
+                              k[min(row0 + 2u, last) * D + f], k[min(row0 + 3u, last) * D + f]);
   }
-  return x;
 }
-fn v4(row: u32, c4: u32) -> vec4<f32> {
-  var x = vec4<f32>(0.0);
-  for (var i = 0u; i < 4u; i++) {
-    if (4u * c4 + i < DV) { x[i] = v[row * DV + 4u * c4 + i]; }
+fn loadV(x: ptr<function, Cols>, row0: u32, last: u32) {
+  for (var f = 0u; f < DV; f++) {
+    (*x)[f] = vec4<f32>(v[min(row0, last) * DV + f], v[min(row0 + 1u, last) * DV + f],
+                        v[min(row0 + 2u, last) * DV + f], v[min(row0 + 3u, last) * DV + f]);
   }
-  return x;
+}
+
+// Stage rows j0 .. j0 + TILE - 1 (clamped to last) of k into the D part of the tile, or of v into
+// the DV part, feature-major (invocation lid of GROUP).
+fn stageK(j0: u32, last: u32, lid: u32) {
+  for (var e = lid; e < TILE * D; e += GROUP) {
+    tile[e] = ${T}(k[min(j0 + e % TILE, last) * D + e / TILE]);
+  }
+}
+fn stageV(j0: u32, last: u32, lid: u32) {
+  for (var e = lid; e < TILE * DV; e += GROUP) {
+    tile[V_PART + e] = ${T}(v[min(j0 + e % TILE, last) * DV + e / TILE]);
+  }
 }

@@ -1,11 +1,12 @@
-// Reductions of the convolution backward: the split partial sums of the weight gradient
-// (conv.wgsl, WEIGHT_GRAD) and the bias gradient (sum of dOutput over batch and space).
+// Helpers of the convolution kernels (conv.wgsl): the split partial sums of the weight gradient
+// (WEIGHT_GRAD), the bias gradient (sum of dOutput over batch and space), and the per-channel fill
+// that IMAGE_SCATTER writes over.
 
 struct Params {
-  count: u32,  // sum_splits: number of partial sums; bias_grad: batch size
-  len: u32,    // sum_splits: elements per partial sum; bias_grad: channels
-  plane: u32,  // bias_grad: spatial size
-  _pad: u32,
+  count: u32,  // sum_splits: number of partial sums; bias_grad, fill_channels: batch size
+  len: u32,    // sum_splits: elements per partial sum; bias_grad, fill_channels: channels
+  plane: u32,  // bias_grad, fill_channels: spatial size
+  hasBias: u32, // fill_channels: fill with src[channel] (else 0)
 }
 
 @group(0) @binding(0) var<storage, read> src: array<f32>;
@@ -42,4 +43,14 @@ fn bias_grad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
     workgroupBarrier();
   }
   if (li == 0u) { dst[ch] = partial[0]; }
+}
+
+// dst[n, ch, :] = src[ch] (the bias) or 0; one workgroup row per (n, ch) plane.
+@compute @workgroup_size(256)
+fn fill_channels(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let planeIndex = wid.x + wid.y * nwg.x;
+  if (planeIndex >= p.count * p.len) { return; }
+  var v = 0.0;
+  if (p.hasBias != 0u) { v = src[planeIndex % p.len]; }
+  for (var i = li; i < p.plane; i += WG) { dst[planeIndex * p.plane + i] = v; }
 }

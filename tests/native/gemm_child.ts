@@ -1,13 +1,14 @@
 // Child process of gemm.test.ts: runs every sgemm case at the SIMD level and thread count set by
 // its environment (CEFM_SIMD, CEFM_THREADS) against a float64 product, and prints JSON lines:
 // first { simd, threads }, then { name, err } per case (err: ‖out − ref‖ / ‖ref‖ over C, Infinity
-// when an element is NaN or the padding of C beyond its N columns changed).
+// when an element is NaN or the padding of C beyond its N columns changed). A quarter of the
+// cases take A pre-packed (GemmPackedA).
 import { loadAddon } from '../../src/ts/addon.js';
 import { Rng, hashSeed } from '../util/rng.js';
 
 interface Size { m: number; n: number; k: number; why: string }
 
-// Sizes as M x K x N. Block sizes of the kernels (MR x NR, kc, nc, mc): avx512 12x32, 384, 256,
+// Sizes as M x K x N. Block sizes of the kernels (MR x NR, kc, nc, mc): avx512 8x32, 384, 256,
 // 3072; avx2 6x16, 384, 256, 3072; scalar 4x8, 256, 128, 1024.
 const sizes: Size[] = [
   { m: 1, k: 1, n: 1, why: 'one element' },
@@ -15,7 +16,8 @@ const sizes: Size[] = [
   { m: 129, k: 65, n: 257, why: 'partial tiles on both edges' },
   { m: 13, k: 800, n: 37, why: 'three k blocks' },
   { m: 3100, k: 7, n: 9, why: 'two m blocks, narrow: rows split over threads' },
-  { m: 20, k: 30, n: 600, why: 'column parts of several B chunks' },
+  { m: 20, k: 30, n: 600, why: 'several B chunks in one thread' },
+  { m: 9, k: 30, n: 1100, why: 'several B chunks per column part with 2 threads' },
   { m: 200, k: 100, n: 300, why: 'threaded' },
   { m: 5, k: 0, n: 6, why: 'k = 0: C = beta C' },
 ];
@@ -62,7 +64,7 @@ for (const [si, s] of sizes.entries()) {
   const rng = new Rng(hashSeed(`sgemm ${s.m}x${s.k}x${s.n}`));
   const opA = rng.array(s.m * s.k), opB = rng.array(s.k * s.n), cLogical = rng.array(s.m * s.n);
   const pad = si % 2 === 0 ? 0 : 3; // odd cases use leading dimensions wider than the rows
-  for (const [alpha, beta] of scalings) {
+  for (const [scaling, [alpha, beta]] of scalings.entries()) {
     const ref = new Float64Array(s.m * s.n);
     for (let i = 0; i < s.m; i++)
       for (let j = 0; j < s.n; j++) {
@@ -74,13 +76,51 @@ for (const [si, s] of sizes.entries()) {
     if (beta === 0) for (let i = 0; i < s.m; i++) c.data.fill(NaN, i * c.ld, i * c.ld + s.n); // beta 0 must overwrite NaN
     for (const transA of [false, true])
       for (const transB of [false, true]) {
+        const packedA = +transA + 2 * +transB === scaling % 4; // one transpose pair per scaling, in turn
         const a = store(opA, s.m, s.k, transA, pad), b = store(opB, s.k, s.n, transB, pad);
         const out = await runSgemm(a.data, b.data, c.data, {
-          M: s.m, N: s.n, K: s.k, lda: a.ld, ldb: b.ld, ldc: c.ld, transA: +transA, transB: +transB, alpha, beta,
+          M: s.m, N: s.n, K: s.k, lda: a.ld, ldb: b.ld, ldc: c.ld, transA: +transA, transB: +transB, alpha, beta, packedA: +packedA,
         });
-        const name = `${s.m}x${s.k}x${s.n} (${s.why}) transA=${transA} transB=${transB} alpha=${alpha} beta=${beta}${pad ? ' padded' : ''}`;
+        const name = `${s.m}x${s.k}x${s.n} (${s.why}) transA=${transA} transB=${transB} alpha=${alpha} beta=${beta}${pad ? ' padded' : ''}${packedA ? ' packed A' : ''}`;
         const err = relErr(out, ref, c.data, s.m, s.n, c.ld);
         console.log(JSON.stringify({ name, err: Number.isFinite(err) ? err : 'Infinity' }));
       }
   }
+}
+
+// sgemmBatched: products of one shape stacked in a, b and c (A shared by all when broadcastA).
+for (const { batch, m, k, n, broadcastA } of [
+  { batch: 5, m: 13, k: 7, n: 9, broadcastA: false },
+  { batch: 6, m: 33, k: 20, n: 65, broadcastA: true },
+]) {
+  const rng = new Rng(hashSeed(`sgemmBatched ${batch} ${m}x${k}x${n}`));
+  const [alpha, beta] = [0.75, 0.5];
+  const opAs = Array.from({ length: broadcastA ? 1 : batch }, () => rng.array(m * k));
+  const opBs = Array.from({ length: batch }, () => rng.array(k * n)), cs = Array.from({ length: batch }, () => rng.array(m * n));
+  for (const transA of [false, true])
+    for (const transB of [false, true]) {
+      const stack = (xs: Float32Array[], rows: number, cols: number, trans: boolean) => {
+        const parts = xs.map((x) => store(x, rows, cols, trans, 0).data);
+        const out = new Float32Array(parts.reduce((s, x) => s + x.length, 0));
+        parts.reduce((off, x) => (out.set(x, off), off + x.length), 0);
+        return out;
+      };
+      const out = await runSgemm(stack(opAs, m, k, transA), stack(opBs, k, n, transB), stack(cs, m, n, false), {
+        M: m, N: n, K: k, transA: +transA, transB: +transB, alpha, beta, batch, broadcastA: +broadcastA,
+      });
+      let worst = 0;
+      for (let z = 0; z < batch; z++) {
+        const a = opAs[broadcastA ? 0 : z], b = opBs[z], ref = new Float64Array(m * n);
+        for (let i = 0; i < m; i++)
+          for (let j = 0; j < n; j++) {
+            let acc = 0;
+            for (let p = 0; p < k; p++) acc += a[i * k + p] * b[p * n + j];
+            ref[i * n + j] = alpha * acc + beta * cs[z][i * n + j];
+          }
+        const part = out.subarray(z * m * n, (z + 1) * m * n);
+        worst = Math.max(worst, relErr(part, ref, part, m, n, n));
+      }
+      const name = `batched ${batch} x ${m}x${k}x${n} transA=${transA} transB=${transB}${broadcastA ? ' A broadcast' : ''}`;
+      console.log(JSON.stringify({ name, err: Number.isFinite(worst) ? worst : 'Infinity' }));
+    }
 }

@@ -22,7 +22,8 @@ for (const c of selectCases(allCases)) {
     const outputs = def.reference.forward(inputs, attrs);
     const dys: RefTensor[] = caseOutputGrads(c, outputs.map((o) => ({ shape: o.shape, data: new Float32Array(o.data.length) }))).map((t) => ({ shape: t.shape, data: Float64Array.from(t.data) }));
     // L(inputs) = sum_k <out_k, dy_k>; dL/dinput is what backward returns.
-    const loss = (): number => def.reference.forward(inputs, attrs).reduce((s, o, k) => s + o.data.reduce((a, v, i) => a + v * dys[k].data[i], 0), 0);
+    const carries = (k: number) => def.gradOutputs?.[k] ?? true;
+    const loss = (): number => def.reference.forward(inputs, attrs).reduce((s, o, k) => (carries(k) ? s + o.data.reduce((a, v, i) => a + v * dys[k].data[i], 0) : s), 0);
     const grads = def.reference.backward!(inputs, outputs, dys, attrs);
     const diff = def.differentiable!(shapes, attrs);
     const rng = new Rng(hashSeed(`${caseName(c)}/probe`));

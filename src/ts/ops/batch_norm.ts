@@ -21,6 +21,7 @@ export const batch_norm = defineOp<BatchNormAttrs>({
   name: 'batch_norm',
   inputs: ['x', 'weight', 'bias', 'running_mean', 'running_var'],
   outputs: ['y', 'new_running_mean', 'new_running_var'],
+  gradOutputs: [true, false, false],
   normalize(shapes, attrs) {
     if (shapes.length !== 5) {
       throw opError('batch_norm', shapes, `expects 5 inputs (x, weight, bias, running_mean, running_var), got ${shapes.length}`);

@@ -34,6 +34,11 @@ export interface OpDef<A extends Attrs = Attrs> {
   outputShapes(shapes: number[][], attrs: A): number[][];
   /** Which inputs get a gradient (the rest get null). Undefined: the op has no backward. */
   differentiable?(shapes: number[][], attrs: A): boolean[];
+  /**
+   * Which outputs carry a gradient (default: all). Others, like batch_norm's updated running
+   * statistics, are state: their dOutput is ignored by backward and left out of gradient checks.
+   */
+  gradOutputs?: boolean[];
   /** Outputs that alias inputs on the device (in-place update): output index -> input index. */
   inplace?: Record<number, number>;
   cost(shapes: number[][], attrs: A): OpCost;

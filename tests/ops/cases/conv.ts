@@ -1,8 +1,9 @@
 import type { OpCase } from '../case.js';
 
 // conv2d and conv_transpose2d: every attr path (stride, padding, dilation, groups, output_padding,
-// bias or not), odd and non-square sizes, size-1 dims, batch > 1, the plain-GEMM 1x1 path, and
-// shapes tall enough that the native backend splits images into several row bands.
+// bias or not), odd and non-square sizes, size-1 dims, batch > 1, the plain-GEMM 1x1 path, shapes
+// tall enough that the native backend splits images into several row bands, and on WebGPU both
+// image-gradient paths (stride phases; scatter when no two taps meet, with and without gaps).
 const conv2dCases: OpCase[] = [
   { op: 'conv2d', shapes: [[1, 1, 1, 1], [1, 1, 1, 1]], note: 'all ones' },
   { op: 'conv2d', shapes: [[2, 3, 7, 9], [5, 3, 3, 3], [5]], attrs: { padding: 1 } },
@@ -36,6 +37,8 @@ const convTransposeCases: OpCase[] = [
   { op: 'conv_transpose2d', shapes: [[2, 6, 3, 3], [6, 1, 3, 3]], attrs: { groups: 6, stride: 2 }, note: 'depthwise' },
   { op: 'conv_transpose2d', shapes: [[2, 8, 4, 5], [8, 5, 1, 1], [5]], note: '1x1 plain GEMM' },
   { op: 'conv_transpose2d', shapes: [[1, 2, 5, 5], [2, 3, 3, 3]], attrs: { stride: 2, padding: 3 }, note: 'padding > kernel' },
+  { op: 'conv_transpose2d', shapes: [[1, 2, 3, 3], [2, 3, 1, 1], [3]], attrs: { stride: 3, output_padding: 2 }, note: 'gaps get the bias' },
+  { op: 'conv_transpose2d', shapes: [[1, 2, 3, 4], [2, 2, 2, 2], [2]], attrs: { stride: 3, dilation: 2, padding: 1 }, note: 'dilated taps, gaps' },
   { op: 'conv_transpose2d', shapes: [[1, 3, 20, 6], [3, 2, 4, 4], [2]], attrs: { stride: 2, padding: 1 }, note: 'many row bands' },
   { op: 'conv_transpose2d', shapes: [[2, 12, 6, 5], [12, 70, 3, 3], [70]], attrs: { stride: 2, padding: 1, output_padding: 1 }, noGradcheck: true, note: 'M > tile' },
   { op: 'conv_transpose2d', shapes: [[0, 3, 4, 4], [3, 2, 3, 3], [2]], note: 'empty batch' },

@@ -30,16 +30,16 @@ const bnGen = { 4: uniform(0.5, 2) };
 // tests/ops/pointwise_reference.test.ts for the check on y alone).
 const bnTrain = { training: 1 };
 const batchNorm: OpCase[] = [
-  { op: 'batch_norm', shapes: bnShapes([7, 5]), attrs: bnTrain, gen: bnGen, noGradcheck: true },
+  { op: 'batch_norm', shapes: bnShapes([7, 5]), attrs: bnTrain, gen: bnGen },
   { op: 'batch_norm', shapes: bnShapes([7, 5]), attrs: { training: 0 }, gen: bnGen },
-  { op: 'batch_norm', shapes: bnShapes([2, 3, 5, 7]), attrs: bnTrain, gen: bnGen, noGradcheck: true },
+  { op: 'batch_norm', shapes: bnShapes([2, 3, 5, 7]), attrs: bnTrain, gen: bnGen },
   { op: 'batch_norm', shapes: bnShapes([2, 3, 5, 7]), attrs: { training: 0, eps: 1e-3 }, gen: bnGen },
-  { op: 'batch_norm', shapes: bnShapes([1, 4, 3, 3]), attrs: { training: 1, momentum: 0.3, eps: 1e-3 }, gen: bnGen, noGradcheck: true, note: 'N = 1' },
-  { op: 'batch_norm', shapes: bnShapes([5, 1, 9]), attrs: bnTrain, gen: bnGen, noGradcheck: true, note: 'C = 1, rank 3' },
-  { op: 'batch_norm', shapes: bnShapes([2, 17]), attrs: bnTrain, gen: bnGen, noGradcheck: true, note: 'N = 2' },
-  { op: 'batch_norm', shapes: bnShapes([301, 3]), attrs: bnTrain, gen: bnGen, noGradcheck: true, note: 'long batch' },
-  { op: 'batch_norm', shapes: bnShapes([3, 6, 1, 1]), attrs: bnTrain, gen: bnGen, noGradcheck: true, note: '1x1 spatial' },
-  { op: 'batch_norm', shapes: bnShapes([4, 3, 11]), attrs: bnTrain, gen: { 0: offset(100), ...bnGen }, noGradcheck: true, note: 'mean 100' },
+  { op: 'batch_norm', shapes: bnShapes([1, 4, 3, 3]), attrs: { training: 1, momentum: 0.3, eps: 1e-3 }, gen: bnGen, note: 'N = 1' },
+  { op: 'batch_norm', shapes: bnShapes([5, 1, 9]), attrs: bnTrain, gen: bnGen, note: 'C = 1, rank 3' },
+  { op: 'batch_norm', shapes: bnShapes([2, 17]), attrs: bnTrain, gen: bnGen, note: 'N = 2' },
+  { op: 'batch_norm', shapes: bnShapes([301, 3]), attrs: bnTrain, gen: bnGen, note: 'long batch' },
+  { op: 'batch_norm', shapes: bnShapes([3, 6, 1, 1]), attrs: bnTrain, gen: bnGen, note: '1x1 spatial' },
+  { op: 'batch_norm', shapes: bnShapes([4, 3, 11]), attrs: bnTrain, gen: { 0: offset(100), ...bnGen }, note: 'mean 100' },
   { op: 'batch_norm', shapes: bnShapes([4, 3, 11]), attrs: { training: 0 }, gen: { 0: offset(100), 3: offset(100), ...bnGen }, note: 'eval, mean 100' },
 ];
 

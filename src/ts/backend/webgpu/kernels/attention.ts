@@ -1,51 +1,80 @@
-// The fused attention kernels (src/wgsl/attention.wgsl, attention_backward.wgsl): one dispatch
-// forward; backward as row statistics, then dq (one row per invocation) and dk, dv (one key per
-// invocation), all recomputing the probabilities tile by tile.
+// The fused attention kernels (src/wgsl/attention.wgsl, attention_backward.wgsl, sharing
+// attention_common.wgsl): one dispatch forward; the backward recomputes the probabilities tile by
+// tile in three: row statistics, dq (query rows per invocation), dk and dv (keys per invocation).
 import { CefmError } from '../../../errors.js';
 import { attentionGeometry, type AttentionGeometry } from '../../../ops/attention.js';
 import { wgslSource } from '../pipelines.js';
 import { grid1d, packUniforms, type GpuKernel, type KernelContext } from '../kernel.js';
 
-/** Query rows (forward, dq) or keys (dk, dv) per workgroup: four per invocation (attention_common.wgsl). */
+/** Rows (queries, or keys) per workgroup: four per invocation (attention_common.wgsl). */
 const ROWS = 256;
-/** Most rows of k, v (or q, dy) staged per tile; fewer when D is large. A multiple of 4. */
-const MAX_TILE = 32;
+/** Rows staged per tile (attention_common.wgsl TILE). */
+const TILE = 16;
+/** attention_backward.wgsl MODE values. */
+const ROWS_MODE = 0;
+const KEYS_MODE = 1;
+/** Workgroup memory beyond the tile: the backward's per-query statistics (TILE vec2<f32>). */
+const STATS_BYTES = TILE * 8;
 
-/** Tile length (a multiple of 4) whose staged rows, `width` vec4s of `bytes`-sized elements each, fit workgroup memory. */
-function tileRows(ctx: KernelContext, width4: number, bytes: number): number {
-  const budget = Math.min(ctx.device.limits.maxComputeWorkgroupStorageSize, 16384);
-  let rows = MAX_TILE;
-  while (rows > 4 && rows * width4 * 4 * bytes > budget) rows >>= 1;
-  if (rows * width4 * 4 * bytes > budget) {
-    throw new CefmError(`attention: feature sizes too large for the WebGPU kernels (4 rows of ${4 * width4} values exceed ${budget} bytes of workgroup memory)`);
+/**
+ * The private row length a pipeline is built for (D, Dv <= it): its cost to compile and run
+ * grows fast with it, so few sizes share it: 32, 64, then multiples of 64.
+ */
+function colsClass(n: number): number {
+  return n <= 32 ? 32 : Math.ceil(n / 64) * 64;
+}
+
+/**
+ * The text substitutions of the shaders; checks that a tile fits the adapter's workgroup memory.
+ * f16: tiles stored as f16 (the forward under ctx.f16, for inference; the backward stays f32).
+ */
+function shaderDefines(ctx: KernelContext, g: AttentionGeometry, f16: boolean): Record<string, string> {
+  const cols = colsClass(Math.max(g.D, g.Dv));
+  const bytes = TILE * 2 * cols * (f16 ? 2 : 4) + STATS_BYTES;
+  const limit = ctx.device.limits.maxComputeWorkgroupStorageSize;
+  if (bytes > limit) {
+    throw new CefmError(`attention: D = ${g.D}, Dv = ${g.Dv} are too large for this adapter's WebGPU kernels (${bytes} bytes of workgroup memory, limit ${limit})`);
   }
-  return rows;
-}
-
-function vec4s(n: number): number {
-  return Math.ceil(n / 4);
-}
-
-/** The text substitutions of the shaders: sizes, tile length and tile storage type. */
-function shaderDefines(ctx: KernelContext, g: AttentionGeometry, tileWidth4: number): Record<string, string> {
-  const f16 = ctx.f16;
   return {
     COMMON: wgslSource('attention_common'), // first: the shared text holds the other placeholders
     ENABLE: f16 ? 'enable f16;' : '',
     T: f16 ? 'f16' : 'f32',
-    D: String(g.D),
-    DV: String(g.Dv),
-    BC: String(tileRows(ctx, tileWidth4, f16 ? 2 : 4)),
+    COLS: String(cols),
   };
+}
+
+/** The uniforms both shaders start with (sizes as run-time loop bounds; `tiles` is per shader). */
+function uniforms(g: AttentionGeometry, tiles: number, scale: number): ArrayBuffer {
+  return packUniforms([{ u: g.bh }, { u: g.L }, { u: g.S }, { u: tiles }, { f: scale }, { u: g.D }, { u: g.Dv }, { u: 0 }]);
 }
 
 export const attention: GpuKernel = (ctx, [q, k, v], [out], attrs) => {
   const g = attentionGeometry([q.shape, k.shape, v.shape]);
   const rowTiles = Math.ceil(g.L / ROWS);
   ctx.dispatch({
-    pipeline: { shader: 'attention', defines: shaderDefines(ctx, g, vec4s(g.D) + vec4s(g.Dv)) },
+    pipeline: { shader: 'attention', defines: shaderDefines(ctx, g, ctx.f16) },
     buffers: [q.buffer, k.buffer, v.buffer, out.buffer],
-    uniforms: packUniforms([{ u: g.bh }, { u: g.L }, { u: g.S }, { u: rowTiles }, { f: attrs.scale as number }, { u: vec4s(g.D) }, { u: vec4s(g.Dv) }, { u: 0 }]),
+    uniforms: uniforms(g, rowTiles, attrs.scale as number),
     workgroups: grid1d(g.bh * rowTiles),
   });
+};
+
+// inputs q, k, v, out, dOut -> dq, dk, dv
+export const attention_backward: GpuKernel = (ctx, [q, k, v, out, dy], [dq, dk, dv], attrs) => {
+  const g = attentionGeometry([q.shape, k.shape, v.shape]);
+  const defines = shaderDefines(ctx, g, false);
+  const stats = ctx.scratch(g.bh * g.L * 8);
+  const pass = (mode: number, rows: number, grads: GPUBuffer[]): void => {
+    const tiles = Math.ceil(rows / ROWS);
+    ctx.dispatch({
+      pipeline: { shader: 'attention_backward', constants: { MODE: mode }, defines },
+      buffers: [q.buffer, k.buffer, v.buffer, out.buffer, dy.buffer, stats, ...grads],
+      uniforms: uniforms(g, tiles, attrs.scale as number),
+      workgroups: grid1d(g.bh * tiles),
+    });
+  };
+  // ROWS writes the row statistics and dq; KEYS reads the statistics. ROWS binds a spare buffer
+  // as its unused second gradient.
+  pass(ROWS_MODE, g.L, [dq.buffer, ctx.scratch(16)]);
+  pass(KEYS_MODE, g.S, [dk.buffer, dv.buffer]);
 };

@@ -1,4 +1,4 @@
 import type { GpuKernel } from '../../kernel.js';
-import { attention } from '../attention.js';
+import { attention, attention_backward } from '../attention.js';
 
-export const kernels: Record<string, GpuKernel> = { attention };
+export const kernels: Record<string, GpuKernel> = { attention, attention_backward };

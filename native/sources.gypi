@@ -24,6 +24,7 @@
       'native/kernels/gemm_kernel.cc',
       'native/kernels/gemm_neon.cc',
       'native/kernels/gemm_scalar.cc',
+      'native/kernels/gemm_small.cc',
       'native/kernels/linear.cc',
       'native/kernels/matmul.cc',
       # pointwise family: normalisation, activations, elementwise arithmetic, reductions

@@ -84,7 +84,7 @@ CEFM_INLINE void backwardTasks(const Backward& b, int64_t begin, int64_t end) {
         } else {
           scoreTile<W>(q, rows, p.D, kT.get(), sPad, j0, n, P, keyPad);
           for (int64_t r = 0; r < rows; r++) {
-            scaleRowMax<W>(P + r * keyPad, n, p.scale);
+            scaleRow<W>(P + r * keyPad, nPad, p.scale);
             expRow<W>(P + r * keyPad, n, lse[r]);
           }
         }

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <vector>
 
-#include "../core/parallel.h"
 #include "conv_columns.h"
+#include "conv_tasks.h"
 #include "gemm.h"
 
 namespace cefm {
@@ -16,10 +16,6 @@ namespace {
 constexpr int64_t kBandBytes = int64_t(512) << 10;
 // Narrower bands make GEMM calls too thin to run at speed.
 constexpr int64_t kMinBandColumns = 64;
-// Independent pieces per thread when a call is split for the pool, so uneven pieces balance.
-constexpr int64_t kPiecesPerThread = 4;
-
-int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // A split of the output rows [0, ho) into `count` bands of `rows` rows (the last may be shorter).
 struct Bands {
@@ -30,14 +26,14 @@ struct Bands {
 Bands planBands(const ConvShape& s, int64_t minBands) {
   const int64_t rowBytes = s.taps() * s.wo * int64_t(sizeof(float));
   const int64_t budgetRows = s.isPlainGemm() ? s.ho : std::max<int64_t>(1, kBandBytes / rowBytes);
-  const int64_t balancedRows = std::max(ceilDiv(s.ho, std::max<int64_t>(1, minBands)), ceilDiv(kMinBandColumns, s.wo));
+  const int64_t balancedRows = std::max(convCeilDiv(s.ho, std::max<int64_t>(1, minBands)), convCeilDiv(kMinBandColumns, s.wo));
   const int64_t rows = std::max<int64_t>(1, std::min({budgetRows, balancedRows, s.ho}));
-  return {rows, ceilDiv(s.ho, rows)};
+  return {rows, convCeilDiv(s.ho, rows)};
 }
 
 // Bands enough for the pool to balance over n * groups independent (image, group) pairs.
 Bands planParallelBands(const ConvShape& s) {
-  return planBands(s, ceilDiv(kPiecesPerThread * numThreads(), std::max<int64_t>(1, s.n * s.groups)));
+  return planBands(s, convCeilDiv(kConvPiecesPerThread * numThreads(), std::max<int64_t>(1, s.n * s.groups)));
 }
 
 // One band of one image and group: task index t enumerates (n, g, band) with the band fastest.
@@ -67,27 +63,12 @@ ColumnOperand bandColumns(const ConvShape& s, const float* groupImage, int64_t o
   return {cols.data(), width};
 }
 
-// Runs task(t, scratch) for t in [0, tasks). With at least one task per thread the tasks run in
-// parallel and each sgemm inside stays serial; with fewer, they run in turn and sgemm threads.
-template <typename Task>
-void runTasks(int64_t tasks, Task task) {
-  if (tasks >= numThreads()) {
-    parallelFor(tasks, 1, [&](int64_t t0, int64_t t1) {
-      std::vector<float> scratch;
-      for (int64_t t = t0; t < t1; t++) task(t, scratch);
-    });
-  } else {
-    std::vector<float> scratch;
-    for (int64_t t = 0; t < tasks; t++) task(t, scratch);
-  }
-}
-
 }  // namespace
 
 void convForward(const ConvShape& s, const float* image, const float* weight, const float* bias, float* output) {
   const Bands b = planParallelBands(s);
   const int64_t K = s.taps();
-  runTasks(s.n * s.groups * b.count, [&](int64_t t, std::vector<float>& cols) {
+  runConvTasks(s.n * s.groups * b.count, [&](int64_t t, std::vector<float>& cols) {
     const BandTask bt = bandTask(s, b, t);
     const int64_t width = bt.width() * s.wo;
     const float* groupImage = image + (bt.n * s.c + bt.g * s.cg) * s.imagePlane();
@@ -106,7 +87,7 @@ void convImageGrad(const ConvShape& s, const float* dOutput, const float* weight
   // Bands of one image overlap in the image, so each (image, group) is one task, its bands in turn.
   const Bands b = planBands(s, 1);
   const int64_t K = s.taps();
-  runTasks(s.n * s.groups, [&](int64_t t, std::vector<float>& cols) {
+  runConvTasks(s.n * s.groups, [&](int64_t t, std::vector<float>& cols) {
     const int64_t n = t / s.groups, g = t % s.groups;
     float* groupImage = dImage + (n * s.c + g * s.cg) * s.imagePlane();
     const float* dy = dOutput + (n * s.o + g * s.og) * s.outputPlane();

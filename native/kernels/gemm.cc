@@ -12,7 +12,6 @@
 #include "gemm.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 #include <new>
 
@@ -49,21 +48,24 @@ const MicroKernel& activeKernel() {
 // Grow-only, 64-byte aligned scratch memory; one per thread and role, kept between calls.
 class Scratch {
  public:
-  ~Scratch() { std::free(data_); }
+  ~Scratch() { release(); }
   float* get(size_t n) {
     if (n > capacity_) {
-      std::free(data_);
-      capacity_ = (n + 4095) & ~size_t(4095);
-      data_ = static_cast<float*>(std::aligned_alloc(64, capacity_ * sizeof(float)));
-      if (!data_) {
-        capacity_ = 0;
-        throw std::bad_alloc();
-      }
+      release();
+      const size_t capacity = (n + 4095) & ~size_t(4095);
+      data_ = static_cast<float*>(::operator new(capacity * sizeof(float), kAlign));
+      capacity_ = capacity;
     }
     return data_;
   }
 
  private:
+  static constexpr std::align_val_t kAlign{64};
+  void release() {
+    if (data_) ::operator delete(data_, kAlign);
+    data_ = nullptr;
+    capacity_ = 0;
+  }
   float* data_ = nullptr;
   size_t capacity_ = 0;
 };
@@ -207,9 +209,12 @@ void run(const Problem& p) {
   if (p.M <= 0 || p.N <= 0) return;
   if (p.K <= 0 || p.alpha == 0.0f) {
     scaleOnly(p);
-    return;
+  } else if (!p.packedA && gemm::isSmallProduct(p.M, p.N)) {
+    gemm::runSmallProduct({p.transA, p.transB, p.M, p.N, p.K, p.alpha, p.A, p.lda, p.B, p.ldb, p.beta, p.C, p.ldc,
+                           p.epilogue});
+  } else {
+    multiply(p);
   }
-  multiply(p);
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 #pragma once
 #include <cstdint>
 
+#include "gemm.h"
+
 namespace cefm {
 namespace gemm {
 
@@ -56,6 +58,27 @@ inline void storeTileCorner(const float* tile, int ldt, float* c, int64_t ldc, f
     }
   }
 }
+
+// Products with at most this many rows, or columns, skip packing and tiles (gemm_small.cc);
+// measured crossovers against the packed path on AVX-512.
+constexpr int64_t kSmallRows = 4, kSmallCols = 8;
+inline bool isSmallProduct(int64_t M, int64_t N) { return M <= kSmallRows || N <= kSmallCols; }
+
+struct SmallProduct {
+  bool transA, transB;
+  int64_t M, N, K;
+  float alpha;
+  const float* A;
+  int64_t lda;
+  const float* B;
+  int64_t ldb;
+  float beta;
+  float* C;
+  int64_t ldc;
+  const GemmEpilogue* epilogue;  // or null
+};
+
+void runSmallProduct(const SmallProduct& p);
 
 // The kernel for a simdLevel() string ("avx512", "avx2", "neon", "scalar").
 const MicroKernel& kernelFor(const char* level);

@@ -29,8 +29,8 @@ CEFM_SIMD_INLINE simd::VF<W> activate(simd::VF<W> v, int act) {
       return simd::vmax<W>(v, simd::splat<W>(0.0f));
     case kGelu:  // x Φ(x)
       return 0.5f * v * simd::vTwicePhi<W>(v);
-    case kGeluTanh:  // x/2 (1 + tanh(√(2/π) (x + 0.044715 x³)))
-      return 0.5f * v * (1.0f + simd::vtanh<W>(0.7978845608028654f * (v + 0.044715f * v * v * v)));
+    case kGeluTanh:  // x/2 (1 + tanh(u)) = x σ(2u), u = √(2/π) (x + 0.044715 x³): no cancellation for x < 0
+      return v * simd::vsigmoid<W>(2.0f * 0.7978845608028654f * (v + 0.044715f * v * v * v));
     default:
       return v;
   }

@@ -15,8 +15,9 @@ struct Params {
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
+        @builtin(local_invocation_index) lid: u32${LANE_PARAM}) {
   setSizes(p.d, p.dv);
+  setLane(${LANE});
   // Workgroups past the last (grid1d rounds up) redo the last one rather than return early,
   // which would make a software rasteriser run the rest lane by lane.
   let w = min(wid.x + wid.y * nwg.x, p.bh * p.rowTiles - 1u);

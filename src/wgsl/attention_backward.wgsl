@@ -26,23 +26,18 @@ struct Params {
 @group(0) @binding(7) var<storage, read_write> grad1: array<f32>;
 @group(0) @binding(8) var<uniform> p: Params;
 
-var<workgroup> tileStats: array<vec2<f32>, TILE>;
-
 // Rows row0 .. row0 + 3 (clamped to last) of dy, transposed into x.
 fn loadDy(x: ptr<function, Cols>, row0: u32, last: u32) {
-  for (var f = 0u; f < DV; f++) {
-    (*x)[f] = vec4<f32>(dy[min(row0, last) * DV + f], dy[min(row0 + 1u, last) * DV + f],
-                        dy[min(row0 + 2u, last) * DV + f], dy[min(row0 + 3u, last) * DV + f]);
-  }
+  let o = rowOffsets(row0, last, DV);
+  for (var f = 0u; f < DV; f++) { (*x)[f] = vec4<f32>(dy[o.x + f], dy[o.y + f], dy[o.z + f], dy[o.w + f]); }
 }
 
 // rowsum(dy * out) of rows row0 .. row0 + 3 (clamped to last), given their dy transposed.
 fn rowDelta(dyT: ptr<function, Cols>, row0: u32, last: u32) -> vec4<f32> {
+  let o = rowOffsets(row0, last, DV);
   var delta = vec4<f32>(0.0);
   for (var f = 0u; f < DV; f++) {
-    let o = vec4<f32>(out[min(row0, last) * DV + f], out[min(row0 + 1u, last) * DV + f],
-                      out[min(row0 + 2u, last) * DV + f], out[min(row0 + 3u, last) * DV + f]);
-    delta = fma((*dyT)[f], o, delta);
+    delta = fma((*dyT)[f], vec4<f32>(out[o.x + f], out[o.y + f], out[o.z + f], out[o.w + f]), delta);
   }
   return delta;
 }
@@ -107,6 +102,7 @@ fn keysMode(h: u32, key0: u32, lid: u32) {
   let first = h * p.S + key0;
   let last = h * p.S + p.S - 1u;
   let queries = h * p.L;
+  let lastQuery = queries + p.L - 1u;
   var x: Cols;
   loadK(&x, first, last, p.scale);
   var vx: Cols;
@@ -118,24 +114,21 @@ fn keysMode(h: u32, key0: u32, lid: u32) {
 
   for (var i0 = 0u; i0 < p.L; i0 += TILE) {
     workgroupBarrier();
-    for (var e = lid; e < TILE * D; e += GROUP) {
-      tile[e] = ${T}(q[(queries + min(i0 + e % TILE, p.L - 1u)) * D + e / TILE]);
-    }
-    for (var e = lid; e < TILE * DV; e += GROUP) {
-      tile[V_PART + e] = ${T}(dy[(queries + min(i0 + e % TILE, p.L - 1u)) * DV + e / TILE]);
-    }
-    if (lid < TILE) {
-      // Missing query rows get a log-sum-exp no score reaches: probability 0.
-      tileStats[lid] = select(vec2<f32>(-NO_SCORE, 0.0), stats[queries + min(i0 + lid, p.L - 1u)], i0 + lid < p.L);
-    }
+    for (var e = lid; e < TILE * D; e += GROUP) { tile[e] = ${T}(q[stagedOffset(e, queries + i0, lastQuery, D)]); }
+    for (var e = lid; e < TILE * DV; e += GROUP) { tile[V_PART + e] = ${T}(dy[stagedOffset(e, queries + i0, lastQuery, DV)]); }
     workgroupBarrier();
+    // The staged queries' statistics; missing ones get a log-sum-exp no score reaches: p = 0.
+    var st: array<vec2<f32>, TILE>;
+    for (var i = 0u; i < TILE; i++) {
+      st[i] = select(vec2<f32>(-NO_SCORE, 0.0), stats[min(queries + i0 + i, lastQuery)], i0 + i < p.L);
+    }
     let s = dotTile(&x, 0u, D);
     var pr: Block;
-    for (var i = 0u; i < TILE; i++) { pr[i] = exp(s[i] - tileStats[i].x); }
+    for (var i = 0u; i < TILE; i++) { pr[i] = exp(s[i] - st[i].x); }
     addTile(&dv, vec4<f32>(1.0), pr, V_PART, DV);
     let dp = dotTile(&vx, V_PART, DV);
     var ds: Block;
-    for (var i = 0u; i < TILE; i++) { ds[i] = pr[i] * (dp[i] - tileStats[i].y); }
+    for (var i = 0u; i < TILE; i++) { ds[i] = pr[i] * (dp[i] - st[i].y); }
     addTile(&dk, vec4<f32>(1.0), ds, 0u, D);
   }
   storeRows(&dk, first, h * p.S + p.S, D, p.scale, false);
@@ -144,8 +137,9 @@ fn keysMode(h: u32, key0: u32, lid: u32) {
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
+        @builtin(local_invocation_index) lid: u32${LANE_PARAM}) {
   setSizes(p.d, p.dv);
+  setLane(${LANE});
   // Workgroups past the last (grid1d rounds up) redo the last one rather than return early,
   // which would make a software rasteriser run the rest lane by lane.
   let w = min(wid.x + wid.y * nwg.x, p.bh * p.tiles - 1u);

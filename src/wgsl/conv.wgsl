@@ -1,17 +1,17 @@
 ${ENABLE}
-// Convolution as implicit GEMM (no im2col in memory): the three products of a convolution from an
-// image [n, c, h, w] to an output [n, o, ho, wo] with a weight [o, c/g, kh, kw], one per MODE:
-//   FORWARD:     output[g]  (og x n·ho·wo) = weight[g]  (og x taps)        · cols(image)
-//   IMAGE_GRAD:  dImage[g]  (cg x n·h·w)   = weight[g]ᵀ (cg x og·taps)     · dOutput gathered
-//   WEIGHT_GRAD: dWeight[g] (og x taps)    = dOutput[g] (og x n·ho·wo)     · cols(image)ᵀ, the pixel
-//                sum split into partial sums (added by conv_reduce.wgsl) when that helps.
-//   IMAGE_SCATTER: the image gradient when no two taps reach the same pixel (stride ≥ the dilated
-//                kernel, e.g. patch embeddings and 2x2/2 up-convolutions): dCols (taps x n·ho·wo) =
-//                weight[g]ᵀ · dOutput[g], each element stored straight to its pixel (pixels no tap
-//                reaches are filled beforehand by conv_reduce.wgsl).
+// Convolution as implicit GEMM (no im2col in memory): the products of a convolution from an
+// image [n, c, h, w] to an output [n, o, ho, wo] with a weight [o, c/g, kh, kw], one per MODE.
 // C = A · B: A is the dense operand (`mat`), B is gathered from `src`; taps = cg·kh·kw.
-// Otherwise the image gradient runs one GEMM per stride phase (ih mod sh, iw mod sw) so that only the taps
-// that reach a pixel are summed: no multiplies by the zeros a strided col2im would hold.
+//   FORWARD:       output[g] (og x n·ho·wo) = weight[g] (og x taps) · cols(image)
+//   WEIGHT_GRAD:   dWeight[g] (og x taps) = dOutput[g] (og x n·ho·wo) · cols(image)ᵀ, the pixel
+//                  sum split into partial sums (added by conv_reduce.wgsl) when that helps
+//   IMAGE_GRAD:    dImage[g] (cg x n·h·w) = weight[g]ᵀ · dOutput gathered, one GEMM per stride
+//                  phase (ih mod sh, iw mod sw) so that only the taps that reach a pixel are
+//                  summed: no multiplies by the zeros a strided col2im would hold
+//   IMAGE_SCATTER: the image gradient when no two taps reach the same pixel (stride ≥ dilated
+//                  kernel: patch embeddings, 2x2/2 up-convolutions): dCols (taps x n·ho·wo) =
+//                  weight[g]ᵀ · dOutput[g], each element stored straight to its pixel (pixels no
+//                  tap reaches are filled beforehand by conv_reduce.wgsl)
 //
 // Each workgroup computes a TM x TN tile, staged TK deep in workgroup memory as ${TILE} (f16
 // storage with f32 accumulation for inference when shader-f16 is on), TB x TB outputs per thread.
@@ -26,8 +26,8 @@ const IMAGE_SCATTER: u32 = 3u;
 
 override MODE: u32 = 0u;
 override HAS_BIAS: bool = false;
-override TM: u32 = 64u; // tile rows (multiple of TB², at least TB²)
-override TN: u32 = 64u; // tile columns (multiple of TB², at least TB²)
+override TM: u32 = 64u; // tile rows (multiple of TB² / 4)
+override TN: u32 = 64u; // tile columns (multiple of TB² / 4)
 override TK: u32 = 16u; // tile depth
 override TB: u32 = 4u;  // each thread computes a TB x TB block (4 or 8)
 
@@ -42,9 +42,9 @@ struct Params {
   stepH: u32, stepW: u32, offStepH: u32, offStepW: u32,
 }
 
-// The gathered operand B: image (FORWARD, WEIGHT_GRAD) or dOutput (IMAGE_GRAD).
+// The gathered operand B: image (FORWARD, WEIGHT_GRAD) or dOutput (IMAGE_GRAD, IMAGE_SCATTER).
 @group(0) @binding(0) var<storage, read> src: array<f32>;
-// The dense operand A: weight (FORWARD, IMAGE_GRAD) or dOutput (WEIGHT_GRAD).
+// The dense operand A: weight (FORWARD, IMAGE_GRAD, IMAGE_SCATTER) or dOutput (WEIGHT_GRAD).
 @group(0) @binding(1) var<storage, read> mat: array<f32>;
 // Per stride phase (IMAGE_GRAD): (rh, rw, taps along h, taps along w), then
 // (first tap i0h, first tap i0w, (rh + ph − i0h·dh) / sh, (rw + pw − i0w·dw) / sw).
@@ -289,32 +289,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     for (var kk = 0u; kk < TK; kk++) {
       let ra = kk * (TM / 4u) + lid.y * (TB / 4u);
       let rb = kk * (TN / 4u) + lid.x * (TB / 4u);
-      let a0 = vec4<f32>(tileA[ra]);
-      let b0 = vec4<f32>(tileB[rb]);
-      if (TB == 4u) {
-        acc[0] = fma(vec4<f32>(a0.x), b0, acc[0]);
-        acc[1] = fma(vec4<f32>(a0.y), b0, acc[1]);
-        acc[2] = fma(vec4<f32>(a0.z), b0, acc[2]);
-        acc[3] = fma(vec4<f32>(a0.w), b0, acc[3]);
-      } else {
-        let a1 = vec4<f32>(tileA[ra + 1u]);
-        let b1 = vec4<f32>(tileB[rb + 1u]);
-        acc[0] = fma(vec4<f32>(a0.x), b0, acc[0]);
-        acc[1] = fma(vec4<f32>(a0.x), b1, acc[1]);
-        acc[2] = fma(vec4<f32>(a0.y), b0, acc[2]);
-        acc[3] = fma(vec4<f32>(a0.y), b1, acc[3]);
-        acc[4] = fma(vec4<f32>(a0.z), b0, acc[4]);
-        acc[5] = fma(vec4<f32>(a0.z), b1, acc[5]);
-        acc[6] = fma(vec4<f32>(a0.w), b0, acc[6]);
-        acc[7] = fma(vec4<f32>(a0.w), b1, acc[7]);
-        acc[8] = fma(vec4<f32>(a1.x), b0, acc[8]);
-        acc[9] = fma(vec4<f32>(a1.x), b1, acc[9]);
-        acc[10] = fma(vec4<f32>(a1.y), b0, acc[10]);
-        acc[11] = fma(vec4<f32>(a1.y), b1, acc[11]);
-        acc[12] = fma(vec4<f32>(a1.z), b0, acc[12]);
-        acc[13] = fma(vec4<f32>(a1.z), b1, acc[13]);
-        acc[14] = fma(vec4<f32>(a1.w), b0, acc[14]);
-        acc[15] = fma(vec4<f32>(a1.w), b1, acc[15]);
+      var a: array<vec4<f32>, 2>;
+      var b: array<vec4<f32>, 2>;
+      for (var v = 0u; v < TB / 4u; v++) {
+        a[v] = vec4<f32>(tileA[ra + v]);
+        b[v] = vec4<f32>(tileB[rb + v]);
+      }
+      for (var i = 0u; i < TB; i++) {
+        let ai = vec4<f32>(a[i / 4u][i % 4u]);
+        for (var v = 0u; v < TB / 4u; v++) {
+          acc[i * (TB / 4u) + v] = fma(ai, b[v], acc[i * (TB / 4u) + v]);
+        }
       }
     }
     workgroupBarrier();

@@ -9,16 +9,21 @@ import { Rng, hashSeed } from '../util/rng.js';
 interface Size { m: number; n: number; k: number; why: string }
 
 // Sizes as M x K x N. Block sizes of the kernels (MR x NR, kc, nc, mc): avx512 8x32, 384, 256,
-// 3072; avx2 6x16, 384, 256, 3072; scalar 4x8, 256, 128, 1024.
+// 3072; avx2 6x16, 384, 256, 3072; scalar 4x8, 256, 128, 1024. At most 4 rows or 8 columns: no
+// packing (gemm_small.cc).
 const sizes: Size[] = [
   { m: 1, k: 1, n: 1, why: 'one element' },
-  { m: 7, k: 13, n: 5, why: 'smaller than a tile' },
+  { m: 7, k: 13, n: 5, why: 'five columns: the small-product path' },
+  { m: 7, k: 13, n: 9, why: 'smaller than a tile' },
   { m: 129, k: 65, n: 257, why: 'partial tiles on both edges' },
   { m: 13, k: 800, n: 37, why: 'three k blocks' },
   { m: 3100, k: 7, n: 9, why: 'two m blocks, narrow: rows split over threads' },
   { m: 20, k: 30, n: 600, why: 'several B chunks in one thread' },
   { m: 9, k: 30, n: 1100, why: 'several B chunks per column part with 2 threads' },
   { m: 200, k: 100, n: 300, why: 'threaded' },
+  { m: 1, k: 300, n: 70, why: 'one row: the small-product path, split by columns' },
+  { m: 4, k: 65, n: 2000, why: 'four rows: the small-product path, threaded' },
+  { m: 300, k: 129, n: 3, why: 'three columns: the small-product path by rows' },
   { m: 5, k: 0, n: 6, why: 'k = 0: C = beta C' },
 ];
 const scalings: [number, number][] = [[1, 0], [0.5, 1], [-1.5, 0.25], [0, 0.5]];

@@ -20,7 +20,10 @@ const opened: Promise<Backend | null> = WebGpuBackend.open({ f16: true, poison: 
   throw e;
 });
 
-for (const c of cases) {
+// Cases with outputs (an empty output has no rounding to show).
+const f16Cases = cases.filter((c) => c.shapes[0].every((d) => d > 0));
+
+for (const c of f16Cases) {
   test(`webgpu f16: ${caseName(c)}`, async () => {
     const be = await opened;
     if (!be) return;

@@ -25,6 +25,8 @@ const conv2dCases: OpCase[] = [
   { op: 'conv2d', shapes: [[1, 3, 40, 8], [4, 3, 3, 3], [4]], attrs: { padding: 1 }, note: 'many row bands' },
   { op: 'conv2d', shapes: [[1, 2, 37, 9], [3, 2, 3, 3]], attrs: { stride: 2, padding: [0, 1], dilation: 2 }, note: 'strided bands' },
   { op: 'conv2d', shapes: [[2, 20, 13, 11], [70, 20, 3, 3], [70]], attrs: { padding: 1 }, noGradcheck: true, note: 'M > tile' },
+  { op: 'conv2d', shapes: [[1, 32, 7, 6], [34, 16, 3, 3], [34]], attrs: { groups: 2, padding: [0, 2] }, noGradcheck: true, note: 'grouped, 16+ channels' },
+  { op: 'conv2d', shapes: [[2, 17, 9, 4], [16, 17, 3, 3]], attrs: { padding: 3 }, noGradcheck: true, note: 'padding > 1, 16+ channels' },
   { op: 'conv2d', shapes: [[0, 3, 5, 5], [4, 3, 3, 3], [4]], note: 'empty batch' },
 ];
 
@@ -41,6 +43,7 @@ const convTransposeCases: OpCase[] = [
   { op: 'conv_transpose2d', shapes: [[1, 2, 3, 4], [2, 2, 2, 2], [2]], attrs: { stride: 3, dilation: 2, padding: 1 }, note: 'dilated taps, gaps' },
   { op: 'conv_transpose2d', shapes: [[1, 3, 20, 6], [3, 2, 4, 4], [2]], attrs: { stride: 2, padding: 1 }, note: 'many row bands' },
   { op: 'conv_transpose2d', shapes: [[2, 12, 6, 5], [12, 70, 3, 3], [70]], attrs: { stride: 2, padding: 1, output_padding: 1 }, noGradcheck: true, note: 'M > tile' },
+  { op: 'conv_transpose2d', shapes: [[1, 16, 6, 5], [16, 17, 3, 3], [17]], attrs: { padding: 1 }, noGradcheck: true, note: '16+ channels' },
   { op: 'conv_transpose2d', shapes: [[0, 3, 4, 4], [3, 2, 3, 3], [2]], note: 'empty batch' },
 ];
 

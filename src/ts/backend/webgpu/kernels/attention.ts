@@ -1,6 +1,6 @@
 // The fused attention kernels (src/wgsl/attention.wgsl, attention_backward.wgsl, sharing
 // attention_common.wgsl): one dispatch forward; the backward recomputes the probabilities tile by
-// tile in three: row statistics, dq (query rows per invocation), dk and dv (keys per invocation).
+// tile in two: per query row its statistics then dq, then per key dk and dv.
 import { CefmError } from '../../../errors.js';
 import { attentionGeometry, type AttentionGeometry } from '../../../ops/attention.js';
 import { wgslSource } from '../pipelines.js';
@@ -10,18 +10,30 @@ import { grid1d, packUniforms, type GpuKernel, type KernelContext } from '../ker
 const ROWS = 256;
 /** Rows staged per tile (attention_common.wgsl TILE). */
 const TILE = 16;
+/** Invocations per workgroup (attention_common.wgsl GROUP). */
+const GROUP = 64;
 /** attention_backward.wgsl MODE values. */
 const ROWS_MODE = 0;
 const KEYS_MODE = 1;
-/** Workgroup memory beyond the tile: the backward's per-query statistics (TILE vec2<f32>). */
-const STATS_BYTES = TILE * 8;
 
 /**
- * The private row length a pipeline is built for (D, Dv <= it): its cost to compile and run
- * grows fast with it, so few sizes share it: 32, 64, then multiples of 64.
+ * The private row length a pipeline is built for (D, Dv <= it). Compile time grows fast with it
+ * (lavapipe: about 3 s for 32, 8 s for 64, 20 s for 128 per pipeline), so sizes share a few
+ * classes: 32, 64, then multiples of 64.
  */
 function colsClass(n: number): number {
   return n <= 32 ? 32 : Math.ceil(n / 64) * 64;
+}
+
+/**
+ * Whether the tiles are read through subgroup shuffles (attention_tile_shuffle.wgsl): needs the
+ * `subgroups` feature, subgroups of at least 8 lanes, and workgroups (64) made of whole subgroups.
+ * CEFM_ATTENTION_SUBGROUPS=0 turns it off (the tests use it to check the other variant).
+ */
+function useShuffles(ctx: KernelContext): boolean {
+  if (process.env.CEFM_ATTENTION_SUBGROUPS === '0' || !ctx.device.features.has('subgroups')) return false;
+  const info = ctx.acquired.adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
+  return (info.subgroupMinSize ?? 0) >= 8 && GROUP % (info.subgroupMaxSize ?? Infinity) === 0;
 }
 
 /**
@@ -30,14 +42,20 @@ function colsClass(n: number): number {
  */
 function shaderDefines(ctx: KernelContext, g: AttentionGeometry, f16: boolean): Record<string, string> {
   const cols = colsClass(Math.max(g.D, g.Dv));
-  const bytes = TILE * 2 * cols * (f16 ? 2 : 4) + STATS_BYTES;
+  const bytes = TILE * 2 * cols * (f16 ? 2 : 4);
   const limit = ctx.device.limits.maxComputeWorkgroupStorageSize;
   if (bytes > limit) {
     throw new CefmError(`attention: D = ${g.D}, Dv = ${g.Dv} are too large for this adapter's WebGPU kernels (${bytes} bytes of workgroup memory, limit ${limit})`);
   }
+  const shuffles = useShuffles(ctx);
+  const enable = [f16 ? 'enable f16;' : '', shuffles ? 'enable subgroups;\ndiagnostic(off, subgroup_uniformity); // every lane runs every shuffle' : ''];
   return {
-    COMMON: wgslSource('attention_common'), // first: the shared text holds the other placeholders
-    ENABLE: f16 ? 'enable f16;' : '',
+    // First: the shared text holds the other placeholders.
+    COMMON: wgslSource('attention_common'),
+    TILE_ROW: wgslSource(shuffles ? 'attention_tile_shuffle' : 'attention_tile_plain'),
+    ENABLE: enable.filter(Boolean).join('\n'),
+    LANE_PARAM: shuffles ? ', @builtin(subgroup_invocation_id) lane: u32' : '',
+    LANE: shuffles ? 'lane' : '0u',
     T: f16 ? 'f16' : 'f32',
     COLS: String(cols),
   };

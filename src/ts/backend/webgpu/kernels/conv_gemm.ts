@@ -17,10 +17,11 @@ function tilesFor(ctx: KernelContext, mode: Mode, M: number, N: number, K: numbe
   // load from workgroup memory is a per-lane gather: more multiply-adds per load); 4x4 on thin products.
   const defaults: Tiles = M > 32 ? { TM: 64, TN: 128, TK: 16, TB: 8 } : { TM: M <= 16 ? 16 : 32, TN: 64, TK: 16, TB: 4 };
   const t = ctx.tuning(`conv.${mode}`, `${M}x${N}x${K}`, defaults);
-  // One column of each tile per thread: TM and TN are multiples of TB².
+  // Each thread stages fixed vec4 columns of both tiles: TM and TN are multiples of TB² / 4.
   const lim = ctx.device.limits;
-  const ok = (t.TB === 4 || t.TB === 8) && isInt(t.TM, 16, 256) && isInt(t.TN, 16, 256) && t.TM % (t.TB * t.TB) === 0 &&
-    t.TN % (t.TB * t.TB) === 0 && isInt(t.TK, 1, 64) && (t.TM * t.TN) / (t.TB * t.TB) <= lim.maxComputeInvocationsPerWorkgroup &&
+  const unit = (t.TB * t.TB) / 4;
+  const ok = (t.TB === 4 || t.TB === 8) && isInt(t.TM, unit, 256) && isInt(t.TN, unit, 512) && t.TM % unit === 0 && t.TN % unit === 0 &&
+    isInt(t.TK, 1, 64) && (t.TM * t.TN) / (t.TB * t.TB) <= lim.maxComputeInvocationsPerWorkgroup &&
     (t.TM + t.TN) * t.TK * 4 <= lim.maxComputeWorkgroupStorageSize;
   return ok ? t : defaults;
 }

@@ -39,7 +39,7 @@ Bands planParallelBands(const ConvShape& s) {
 // One band of one image and group: task index t enumerates (n, g, band) with the band fastest.
 struct BandTask {
   int64_t n, g, oh0, oh1;
-  int64_t width() const { return oh1 - oh0; }
+  int64_t rows() const { return oh1 - oh0; }
 };
 
 BandTask bandTask(const ConvShape& s, const Bands& b, int64_t t) {
@@ -70,7 +70,7 @@ void convForward(const ConvShape& s, const float* image, const float* weight, co
   const int64_t K = s.taps();
   runConvTasks(s.n * s.groups * b.count, [&](int64_t t, std::vector<float>& cols) {
     const BandTask bt = bandTask(s, b, t);
-    const int64_t width = bt.width() * s.wo;
+    const int64_t width = bt.rows() * s.wo;
     const float* groupImage = image + (bt.n * s.c + bt.g * s.cg) * s.imagePlane();
     float* out = output + (bt.n * s.o + bt.g * s.og) * s.outputPlane() + bt.oh0 * s.wo;
     const ColumnOperand B = bandColumns(s, groupImage, bt.oh0, bt.oh1, cols);
@@ -121,7 +121,7 @@ void convWeightGrad(const ConvShape& s, const float* image, const float* dOutput
       const float* groupImage = image + (bt.n * s.c + bt.g * s.cg) * s.imagePlane();
       const float* dy = dOutput + (bt.n * s.o + bt.g * s.og) * s.outputPlane() + bt.oh0 * s.wo;
       const ColumnOperand B = bandColumns(s, groupImage, bt.oh0, bt.oh1, cols);
-      sgemm(false, true, s.og, K, bt.width() * s.wo, 1.0f, dy, s.outputPlane(), B.data, B.ld, 1.0f, dw + bt.g * s.og * K, K);
+      sgemm(false, true, s.og, K, bt.rows() * s.wo, 1.0f, dy, s.outputPlane(), B.data, B.ld, 1.0f, dw + bt.g * s.og * K, K);
     }
   };
   if (parts == 1) {

@@ -1,14 +1,13 @@
 // The sgemm driver: cache blocking, packing and threading around the micro-kernel of the active
 // SIMD level (gemm_kernels.h).
 //
-// Loop structure, per K block of kc steps and per M block of mc rows:
-//   1. pack op(A)[mc x kc] into MR-row panels shared by all threads (L3), in parallel (or take
-//      them from a GemmPackedA);
-//   2. share the block's columns (and, when there are too few, its rows) out as work items; each
+//   1. op(A) is packed into MR-row panels shared by all threads, in parallel (or comes from a
+//      GemmPackedA): all of it at once when it fits kWholeAFloats, else one M x K block at a time;
+//   2. the columns of C (and, when there are too few, its rows) are shared out as work items; each
 //      item packs its own op(B)[kc x nc] chunks into NR-column panels (L2) and runs the
 //      micro-kernel over every (A panel, B panel) pair, the A panel staying in L1 while the B
-//      panels stream past it.
-// No item waits for another's packing: one join per block.
+//      panels stream past it; with A packed whole, an item goes through every K block in turn.
+// No item waits for another's packing: one join after packing A, one after the items.
 #include "gemm.h"
 
 #include <algorithm>
@@ -102,7 +101,7 @@ struct Problem {
   const float* bAt(int64_t k, int64_t j) const { return transB ? B + j * ldb + k : B + k * ldb + j; }
 };
 
-// Packs rows [0, rows) x steps [0, kc) of op(A) from `at` into MR-row panels, split over the pool.
+// Packs rows [0, rows) x steps [0, kc) of op(A) from (i0, k0) into MR-row panels, over the pool.
 void packAPanels(const MicroKernel& uk, const Problem& p, int64_t i0, int64_t k0, int64_t rows, int64_t kc,
                  bool serial, float* dst) {
   const int64_t panels = ceilDiv(rows, uk.mr);
@@ -110,6 +109,27 @@ void packAPanels(const MicroKernel& uk, const Problem& p, int64_t i0, int64_t k0
   parallelFor(panels, grain, [&](int64_t q0, int64_t q1) {
     const int64_t r0 = q0 * uk.mr, r1 = std::min(rows, q1 * uk.mr);
     uk.packA(p.aAt(i0 + r0, k0), p.lda, p.transA, r1 - r0, kc, p.alpha, dst + r0 * kc);
+  });
+}
+
+// "Whole A": op(A) packed K block by K block, each over all its rows (padded to MR), so the panels
+// of rows [i0, ...) of the block at step k0 start at k0 * paddedRows + i0 * kc. A GemmPackedA
+// holds one; multiply() packs one into scratch when A is small enough.
+const float* wholeABlock(const float* data, int64_t paddedRows, int64_t K, int64_t kcMax, int64_t k0, int64_t i0) {
+  return data + k0 * paddedRows + i0 * std::min(kcMax, K - k0);
+}
+
+// Packs the whole of op(A) in one pass over the pool: every (K block, run of panels) piece.
+void packWholeA(const MicroKernel& uk, const Problem& p, int64_t kcMax, bool serial, float* dst) {
+  const int64_t paddedRows = roundUp(p.M, uk.mr), panels = paddedRows / uk.mr, kBlocks = ceilDiv(p.K, kcMax);
+  const int64_t grain = serial ? panels * kBlocks : std::max<int64_t>(1, 32768 / (uk.mr * kcMax));
+  parallelFor(panels * kBlocks, grain, [&](int64_t t0, int64_t t1) {
+    while (t0 < t1) {  // the range as runs of panels within one K block
+      const int64_t k0 = t0 / panels * kcMax, q0 = t0 % panels, q1 = std::min(panels, q0 + (t1 - t0));
+      const int64_t kc = std::min(kcMax, p.K - k0), r0 = q0 * uk.mr, r1 = std::min(p.M, q1 * uk.mr);
+      uk.packA(p.aAt(r0, k0), p.lda, p.transA, r1 - r0, kc, p.alpha, dst + k0 * paddedRows + r0 * kc);
+      t0 += q1 - q0;
+    }
   });
 }
 
@@ -178,25 +198,47 @@ void computeItem(const MicroKernel& uk, const Problem& p, const Block& b, const 
   }
 }
 
+// Up to this many floats, op(A) is packed whole up front: each thread then takes its columns
+// through every K block with no join between blocks (a join is a sleep and a wake-up, which a
+// busy machine stretches). Larger As are packed M block by K block, one join per block.
+constexpr int64_t kWholeAFloats = int64_t(8) << 20;  // 32 MB
+
 void multiply(const Problem& p) {
   const MicroKernel& uk = activeKernel();
-  const int64_t kcMax = kBlock(uk, p.K);
-  const int64_t mcMax = evenBlock(p.M, uk.mc, uk.mr);
+  const int64_t kcMax = kBlock(uk, p.K), paddedRows = roundUp(p.M, uk.mr);
   // Small products are not worth waking the pool for.
   const bool serial = double(p.M) * double(p.N) * double(p.K) < 64.0 * 64.0 * 64.0;
   const int threads = serial ? 1 : numThreads();
-
-  for (int64_t k0 = 0; k0 < p.K; k0 += kcMax) {
+  const auto blockOf = [&](int64_t k0, int64_t i0, int64_t mc, const float* packedA) {
     const int64_t kc = std::min(kcMax, p.K - k0);
+    return Block{k0, kc, i0, mc, packedA, k0 == 0 ? p.beta : 1.0f, k0 + kc == p.K};
+  };
+
+  if (p.packedA || paddedRows * p.K <= kWholeAFloats) {
+    const float* whole = nullptr;
+    if (!p.packedA) {
+      float* dst = sharedA.get(size_t(paddedRows * p.K));
+      packWholeA(uk, p, kcMax, serial, dst);
+      whole = dst;
+    }
+    const Split s = splitWork(uk, p.M, p.N, threads);
+    parallelFor(s.colParts * s.rowParts, 1, [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; t++)
+        for (int64_t k0 = 0; k0 < p.K; k0 += kcMax) {
+          const float* a = p.packedA ? p.packedA->block(k0, 0) : wholeABlock(whole, paddedRows, p.K, kcMax, k0, 0);
+          computeItem(uk, p, blockOf(k0, 0, p.M, a), s, t);
+        }
+    });
+    return;
+  }
+
+  const int64_t mcMax = evenBlock(p.M, uk.mc, uk.mr);
+  for (int64_t k0 = 0; k0 < p.K; k0 += kcMax) {
     for (int64_t i0 = 0; i0 < p.M; i0 += mcMax) {
-      const int64_t mc = std::min(mcMax, p.M - i0);
-      const float* packedA = p.packedA ? p.packedA->block(k0, i0) : nullptr;
-      if (!packedA) {
-        float* dst = sharedA.get(size_t(roundUp(mc, uk.mr) * kc));
-        packAPanels(uk, p, i0, k0, mc, kc, serial, dst);
-        packedA = dst;
-      }
-      const Block b{k0, kc, i0, mc, packedA, k0 == 0 ? p.beta : 1.0f, k0 + kc == p.K};
+      const int64_t mc = std::min(mcMax, p.M - i0), kc = std::min(kcMax, p.K - k0);
+      float* packedA = sharedA.get(size_t(roundUp(mc, uk.mr) * kc));
+      packAPanels(uk, p, i0, k0, mc, kc, serial, packedA);
+      const Block b = blockOf(k0, i0, mc, packedA);
       const Split s = splitWork(uk, mc, p.N, threads);
       parallelFor(s.colParts * s.rowParts, 1, [&](int64_t t0, int64_t t1) {
         for (int64_t t = t0; t < t1; t++) computeItem(uk, p, b, s, t);
@@ -247,8 +289,7 @@ void sgemmBatched(bool transA, bool transB, int64_t M, int64_t N, int64_t K, flo
   }
 }
 
-// Packed K block by K block, each over all M rows: the panels of rows [i0, ...) of the block at
-// step k0 start at k0 * paddedRows + i0 * kc, whatever M blocking the product then uses.
+// Laid out as a "whole A" (see wholeABlock).
 GemmPackedA::GemmPackedA(bool transA, int64_t M, int64_t K, float alpha, const float* A, int64_t lda)
     : M_(std::max<int64_t>(M, 0)), K_(std::max<int64_t>(K, 0)), alpha_(alpha) {
   const MicroKernel& uk = activeKernel();
@@ -257,16 +298,11 @@ GemmPackedA::GemmPackedA(bool transA, int64_t M, int64_t K, float alpha, const f
   data_.resize(size_t(paddedRows_ * K_));
   if (M_ == 0 || K_ == 0 || alpha == 0.0f) return;  // such products never read the panels
   const Problem p{transA, false, M_, 0, K_, alpha, A, lda, nullptr, 0, 0.0f, nullptr, 0, nullptr, nullptr};
-  const bool serial = double(M_) * double(K_) < 65536.0;
-  for (int64_t k0 = 0; k0 < K_; k0 += kcMax_) {
-    const int64_t kc = std::min(kcMax_, K_ - k0);
-    packAPanels(uk, p, 0, k0, M_, kc, serial, data_.data() + k0 * paddedRows_);
-  }
+  packWholeA(uk, p, kcMax_, double(M_) * double(K_) < 65536.0, data_.data());
 }
 
 const float* GemmPackedA::block(int64_t k0, int64_t row0) const {
-  const int64_t kc = std::min(kcMax_, K_ - k0);
-  return data_.data() + k0 * paddedRows_ + row0 * kc;
+  return wholeABlock(data_.data(), paddedRows_, K_, kcMax_, k0, row0);
 }
 
 void sgemm(const GemmPackedA& A, bool transB, int64_t N, const float* B, int64_t ldb, float beta, float* C,

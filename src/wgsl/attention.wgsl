@@ -27,7 +27,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   var x: Cols;
   loadQ(&x, h * p.L + row0, h * p.L + p.L - 1u, p.scale);
   var acc: Cols;
-  for (var c = 0u; c < DV; c++) { acc[c] = vec4<f32>(0.0); }
   var rowMax = vec4<f32>(NO_SCORE);
   var rowSum = vec4<f32>(0.0);
 

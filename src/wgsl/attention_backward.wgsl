@@ -80,7 +80,6 @@ fn rowsMode(h: u32, row0: u32, lid: u32) {
   }
 
   var dq: Cols;
-  for (var f = 0u; f < D; f++) { dq[f] = vec4<f32>(0.0); }
   for (var j0 = 0u; j0 < p.S; j0 += TILE) {
     workgroupBarrier();
     stageK(keys + j0, keys + p.S - 1u, lid);
@@ -109,8 +108,6 @@ fn keysMode(h: u32, key0: u32, lid: u32) {
   loadV(&vx, first, last);
   var dk: Cols;
   var dv: Cols;
-  for (var f = 0u; f < D; f++) { dk[f] = vec4<f32>(0.0); }
-  for (var f = 0u; f < DV; f++) { dv[f] = vec4<f32>(0.0); }
 
   for (var i0 = 0u; i0 < p.L; i0 += TILE) {
     workgroupBarrier();

@@ -14,7 +14,8 @@
 //
 // D and DV are run-time values: loops over features are not unrolled (lavapipe would take minutes
 // to build a pipeline) and one pipeline serves every size up to COLS, the private row length. Its
-// cost grows fast with COLS (arrays indexed at run time), so the host picks the smallest class.
+// compile time grows fast with COLS, so the host picks the smallest of a few classes. Private
+// arrays start zeroed (WGSL), which the accumulators rely on.
 
 const COLS: u32 = ${COLS}u; // D, DV <= COLS
 const TILE: u32 = 16u; // rows per staged tile
@@ -46,7 +47,6 @@ ${TILE_ROW}
 // s[j] = sum over f < n of x[f] * tile[part + f * TILE + j]: the four rows against each staged row.
 fn dotTile(x: ptr<function, Cols>, part: u32, n: u32) -> Block {
   var s: Block;
-  for (var j = 0u; j < TILE; j++) { s[j] = vec4<f32>(0.0); }
   for (var f = 0u; f < n; f++) {
     let a = (*x)[f];
     let t = tileRow(part + f * TILE);

@@ -2,6 +2,7 @@
 // native stream) after warm-up, median of many runs, on random data.
 import type { Backend, DeviceTensor } from '../backend/backend.js';
 import type { WebGpuBackend } from '../backend/webgpu/backend.js';
+import { whenTuned } from '../backend/webgpu/autotune.js';
 import { grid1d, packUniforms } from '../backend/webgpu/kernel.js';
 import { CefmError } from '../errors.js';
 import { getOp } from '../ops/registry.js';
@@ -75,6 +76,8 @@ export async function benchCase(be: Backend, c: BenchCase, opts: BenchOptions, c
       kOut = outs;
     }
     if (opts.warmup > 0) await be.timeKernel(kernel, kIn, kOut, attrs, opts.warmup);
+    // The first use of a size class may start kernel autotuning: time the variant it settles on.
+    if (be.kind === 'webgpu') await whenTuned((be as WebGpuBackend).acquired);
     const times = await be.timeKernel(kernel, kIn, kOut, attrs, opts.repeats);
     const cost = c.backward
       ? def.backwardCost?.(c.shapes, attrs) ?? (({ flops, bytes }) => ({ flops: 2 * flops, bytes: 2 * bytes }))(def.cost(c.shapes, attrs))

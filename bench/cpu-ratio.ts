@@ -5,7 +5,7 @@
 // of the machine's peak FLOP/s, measured by the addon's register-only FMA loop.
 // Writes the table to bench/results/cpu-ratio.md (--out to change) and prints it.
 //
-// node dist/bench/cpu-ratio.js [--rounds 3] [--repeats 5] [--warmup 2] [--only text] [--max-gflop 150]
+// node dist/bench/cpu-ratio.js [--rounds 5] [--repeats 3] [--warmup 2] [--only text] [--max-gflop 150]
 //                              [--python /usr/bin/python3] [--out file]
 // node dist/bench/cpu-ratio.js --list-cases     the cases as JSON, for torch_cpu.py --cases
 // The thread count is the native pool's: set CEFM_THREADS (torch gets the same).
@@ -73,8 +73,8 @@ function parseFlags(args: string[]): Flags {
     return n;
   };
   return {
-    rounds: Math.max(1, Math.round(num('rounds', 3))),
-    repeats: Math.max(1, Math.round(num('repeats', 5))),
+    rounds: Math.max(1, Math.round(num('rounds', 5))),
+    repeats: Math.max(1, Math.round(num('repeats', 3))),
     warmup: Math.round(num('warmup', 2)),
     maxGflop: num('max-gflop', 150),
     only: value('only'),

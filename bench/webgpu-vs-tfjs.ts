@@ -7,13 +7,13 @@
 // node dist/bench/webgpu-vs-tfjs.js [--repeats 20] [--warmup 3] [--max-gflop 6] [--only text] [--out file]
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join, relative, resolve } from 'node:path';
-import { writeFileAtomic } from '../src/ts/atomic.js';
+import { join, resolve } from 'node:path';
 import { WebGpuBackend } from '../src/ts/backend/webgpu/backend.js';
 import { benchCase } from '../src/ts/bench/kernels.js';
 import { CefmError } from '../src/ts/errors.js';
 import { packageRoot } from '../src/ts/paths.js';
 import { DAWN_FLAGS, type PeerCase, TfjsPeer, benchFlags, caseFlops, medianOf, selectPeerCases } from './peers/tfjs.js';
+import { publishReport, runBench } from './report.js';
 
 interface Row {
   c: PeerCase;
@@ -123,12 +123,7 @@ async function main(): Promise<void> {
     ...skipped.map((s) => `- ${s.c.label}: not run (${s.why}; raise --max-gflop to include it).`),
     '',
   ].join('\n');
-  writeFileAtomic(out, text);
-  console.log(text);
-  console.error(`wrote ${relative(process.cwd(), out)}`);
+  publishReport(out, text);
 }
 
-main().catch((e) => {
-  console.error(e instanceof CefmError ? e.message : e);
-  process.exit(1);
-});
+runBench(main);

@@ -6,8 +6,7 @@
 // node dist/bench/wgsl-matmul.js [--rounds 5] [--variant-size 512] [--sizes 512,1024] [--qkv] [--out file]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
-import { writeFileAtomic } from '../src/ts/atomic.js';
+import { join, resolve } from 'node:path';
 import type { DeviceTensor } from '../src/ts/backend/backend.js';
 import { standaloneContext, tuningLog, whenTuned } from '../src/ts/backend/webgpu/autotune.js';
 import { WebGpuBackend } from '../src/ts/backend/webgpu/backend.js';
@@ -17,6 +16,7 @@ import { median } from '../src/ts/bench/kernels.js';
 import { CefmError } from '../src/ts/errors.js';
 import { packageRoot } from '../src/ts/paths.js';
 import { DAWN_FLAGS, TfjsPeer } from './peers/tfjs.js';
+import { publishReport, runBench } from './report.js';
 
 function flag(args: string[], name: string, dflt: string): string {
   const i = args.indexOf(`--${name}`);
@@ -156,12 +156,7 @@ async function main(): Promise<void> {
     rmSync(cache, { recursive: true, force: true });
   }
   const text = lines.join('\n');
-  writeFileAtomic(out, text);
-  console.log(text);
-  console.error(`wrote ${relative(process.cwd(), out)}`);
+  publishReport(out, text);
 }
 
-main().catch((e) => {
-  console.error(e instanceof CefmError ? e.message : e);
-  process.exit(1);
-});
+runBench(main);

@@ -46,8 +46,8 @@ CEFM_INLINE void forwardTiles(const Problem& p, float* out, int64_t begin, int64
   }
 }
 
-CEFM_ATTN_SIMD_ENTRY(forwardTilesSimd, forwardTiles, (const Problem& p, float* out, int64_t begin, int64_t end),
-                     (p, out, begin, end))
+CEFM_SIMD_VARIANTS(forwardTiles, (const Problem& p, float* out, int64_t begin, int64_t end),
+                   (p, out, begin, end))
 
 void attentionForward(KernelCall& c) {
   const Problem p = problemOf(c);

@@ -107,7 +107,7 @@ CEFM_INLINE void backwardTasks(const Backward& b, int64_t begin, int64_t end) {
   }
 }
 
-CEFM_ATTN_SIMD_ENTRY(backwardTasksSimd, backwardTasks, (const Backward& b, int64_t begin, int64_t end), (b, begin, end))
+CEFM_SIMD_VARIANTS(backwardTasks, (const Backward& b, int64_t begin, int64_t end), (b, begin, end))
 
 // inputs q, k, v, out, dOut -> dq, dk, dv
 void attentionBackward(KernelCall& c) {

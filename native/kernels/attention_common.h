@@ -1,11 +1,10 @@
 // What the attention forward and backward kernels share: sizes, tile sizes, the padded staging
-// of a head's keys and values, and the choice of SIMD width at run time.
+// of a head's keys and values, and the online softmax over key tiles.
 #pragma once
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <string>
 
 #include "../core/cpu.h"
 #include "../core/kernel.h"
@@ -84,7 +83,7 @@ template <int W> CEFM_INLINE float scaleRowMax(float* s, int64_t n, float scale)
   if (j < n) {
     vf<W> x = load<W>(s + j) * scale;
     store<W>(s + j, x);
-    mx = (laneIndex<W>() < int32_t(n - j)) & (x > mx) ? x : mx;
+    mx = laneBelow<W>(n - j) & (x > mx) ? x : mx;
   }
   return hmax<W>(mx);
 }
@@ -100,7 +99,7 @@ template <int W> CEFM_INLINE float expRow(float* s, int64_t n, float shift) {
   }
   if (j < n) {
     vf<W> e = vexp<W>(load<W>(s + j) - shift);
-    e = laneIndex<W>() < int32_t(n - j) ? e : vf<W>{};
+    e = laneBelow<W>(n - j) ? e : vf<W>{};
     store<W>(s + j, e);
     sum += e;
   }
@@ -135,26 +134,5 @@ CEFM_INLINE void onlineSoftmaxTile(float* scores, int64_t ldScores, int64_t rows
   }
 }
 
-// The vector width the CPU runs (CEFM_SIMD caps it): 16 (AVX-512), 8 (AVX2) or 4.
-inline int simdWidth() {
-  const std::string& level = simdLevel();
-  return level == "avx512" ? 16 : level == "avx2" ? 8 : 4;
-}
-
 }  // namespace attn
 }  // namespace cefm
-
-// Defines NAME16 / NAME8 / NAME4: IMPL<W>(args...) compiled for AVX-512, AVX2 and the baseline,
-// and NAME(args...) that calls the one for this CPU. PARAMS is the parenthesised parameter list,
-// ARGS the parenthesised argument names.
-#define CEFM_ATTN_SIMD_ENTRY(NAME, IMPL, PARAMS, ARGS)                                  \
-  CEFM_TARGET_AVX512 static void NAME##16 PARAMS { IMPL<16> ARGS; }                        \
-  CEFM_TARGET_AVX2 static void NAME##8 PARAMS { IMPL<8> ARGS; }                            \
-  static void NAME##4 PARAMS { IMPL<4> ARGS; }                                             \
-  static void NAME PARAMS {                                                              \
-    switch (::cefm::attn::simdWidth()) {                                                 \
-      case 16: NAME##16 ARGS; break;                                                     \
-      case 8: NAME##8 ARGS; break;                                                       \
-      default: NAME##4 ARGS; break;                                                      \
-    }                                                                                    \
-  }

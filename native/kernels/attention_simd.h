@@ -1,79 +1,31 @@
-// Width-generic SIMD building blocks of the fused attention kernels: a vector of W floats (GCC
-// vector extension), a vector exp, and a register-blocked tile product for the small tiles that
-// FlashAttention works on.
+// Width-generic SIMD building blocks of the fused attention kernels: a register-blocked tile
+// product for the small tiles that FlashAttention works on, on simd.h's vectors of W floats (GCC
+// vector extension), loads, reductions and exp.
 //
 // Everything here is an always-inline template with no target attribute: each kernel
-// instantiates it inside entry points marked CEFM_TARGET_AVX512 / CEFM_TARGET_AVX2 (or none),
-// so one portable build carries a 16-, 8- and 4-wide version of the same code.
+// instantiates it through CEFM_SIMD_VARIANTS, inside entry points marked CEFM_TARGET_AVX512 /
+// CEFM_TARGET_AVX2 (or none), so one portable build carries a 16-, 8- and 4-wide version of the same code.
 #pragma once
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
-#include <limits>
 #include <memory>
 #include <new>
 
-#define CEFM_INLINE inline __attribute__((always_inline))
+#include "simd.h"
 
-// Vector arguments and returns never cross a call (everything is inlined), so the ABI note GCC
-// gives for wide vectors in functions without AVX does not apply.
-#pragma GCC diagnostic ignored "-Wpsabi"
+#define CEFM_INLINE CEFM_SIMD_INLINE
 
 namespace cefm {
 namespace attn {
 
-template <int W>
-struct Vec {
-  typedef float type __attribute__((vector_size(W * 4)));
-  typedef int32_t itype __attribute__((vector_size(W * 4)));
-};
-template <int W> using vf = typename Vec<W>::type;
-template <int W> using vi = typename Vec<W>::itype;
-
-template <int W> CEFM_INLINE vf<W> load(const float* p) {
-  vf<W> v;
-  std::memcpy(&v, p, sizeof(v));
-  return v;
-}
-template <int W> CEFM_INLINE void store(float* p, const vf<W>& v) { std::memcpy(p, &v, sizeof(v)); }
-template <int W> CEFM_INLINE vf<W> splat(float x) { return vf<W>{} + x; }
-template <int W> CEFM_INLINE vi<W> laneIndex() {
-  vi<W> v;
-  for (int i = 0; i < W; i++) v[i] = i;
-  return v;
-}
-template <int W> CEFM_INLINE float hmax(const vf<W>& v) {
-  float m = v[0];
-  for (int i = 1; i < W; i++) m = v[i] > m ? v[i] : m;
-  return m;
-}
-template <int W> CEFM_INLINE float hsum(const vf<W>& v) {
-  float s = 0.0f;
-  for (int i = 0; i < W; i++) s += v[i];
-  return s;
-}
-
-// exp(x) to about 2 ulp for x <= 88 (Cephes expf): x = n ln2 + r, |r| <= ln2 / 2, a degree-6
-// polynomial for e^r, 2^n built in the exponent bits. Inputs below -87.3 give ~1e-38, NaN stays NaN.
-template <int W> CEFM_INLINE vf<W> vexp(const vf<W>& in) {
-  vf<W> x = in < -87.3f ? splat<W>(-87.3f) : in;
-  x = x > 88.3f ? splat<W>(88.3f) : x;
-  const float magic = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
-  vf<W> n = (x * 1.44269504088896341f + magic) - magic;
-  vf<W> r = x - n * 0.693359375f;
-  r = r - n * -2.12194440e-4f;
-  vf<W> p = splat<W>(1.9875691500e-4f);
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * (r * r) + r + 1.0f;
-  vi<W> bits = (__builtin_convertvector(n, vi<W>) + 127) << 23;
-  vf<W> two_n;
-  std::memcpy(&two_n, &bits, sizeof(two_n));
-  return p * two_n;
-}
+template <int W> using vf = simd::VF<W>;
+using simd::hmax;
+using simd::hsum;
+using simd::laneBelow;
+using simd::load;
+using simd::splat;
+using simd::store;
+using simd::vexp;
 
 // C[MR x NV*W] (=, or += when acc) sum over p < k of A(i, p) * B[p, :], with A(i, p) = A[i*ar + p*ac]
 // (ar = 1, ac = ld reads A transposed). The MR x NV accumulators stay in registers.

@@ -137,9 +137,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_index) lid: u32${LANE_PARAM}) {
   setSizes(p.d, p.dv);
   setLane(${LANE});
-  // Workgroups past the last (grid1d rounds up) redo the last one rather than return early,
-  // which would make a software rasteriser run the rest lane by lane.
-  let w = min(wid.x + wid.y * nwg.x, p.bh * p.tiles - 1u);
+  let w = workgroupTask(wid, nwg, p.bh, p.tiles);
   let h = w / p.tiles;
   let first = (w % p.tiles) * ROWS + 4u * lid;
   if (MODE == ROWS_MODE) { rowsMode(h, first, lid); } else { keysMode(h, first, lid); }

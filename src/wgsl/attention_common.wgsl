@@ -37,6 +37,13 @@ fn setSizes(d: u32, dv: u32) {
   V_PART = TILE * d;
 }
 
+// The flat index of this workgroup's task among problems * tiles (tiles per (batch, head)
+// problem). Workgroups past the last (grid1d rounds up) redo the last one rather than return
+// early, which would make a software rasteriser run the rest lane by lane.
+fn workgroupTask(wid: vec3<u32>, nwg: vec3<u32>, problems: u32, tiles: u32) -> u32 {
+  return min(wid.x + wid.y * nwg.x, problems * tiles - 1u);
+}
+
 var<workgroup> tile: array<${T}, TILE * 2u * COLS>;
 
 // How each lane reads the TILE values of one staged feature, tile[t .. t + TILE): `setLane` and

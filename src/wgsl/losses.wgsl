@@ -2,34 +2,10 @@
 // ce_grad), the final mean (sum_scale), bce_with_logits and dice_loss. Each entry point has its
 // own bindings; sums run in fixed 256-thread trees, so results do not depend on timing.
 
-const WG: u32 = 256u;
 const LOWEST: f32 = -0x1.fffffep+127f; // not -inf: compilers may assume no infinities
 
-var<workgroup> red: array<f32, 256>;
-
-fn wgSum(lid: u32, v: f32) -> f32 {
-  red[lid] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (lid < s) { red[lid] += red[lid + s]; }
-    workgroupBarrier();
-  }
-  let r = red[0];
-  workgroupBarrier();
-  return r;
-}
-
-fn wgMax(lid: u32, v: f32) -> f32 {
-  red[lid] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (lid < s) { red[lid] = max(red[lid], red[lid + s]); }
-    workgroupBarrier();
-  }
-  let r = red[0];
-  workgroupBarrier();
-  return r;
-}
+// workgroupSum, workgroupMax and WG (256 here) from workgroup_reduce.wgsl
+${WORKGROUP_REDUCE}
 
 fn sigmoid(v: f32) -> f32 { return 1.0 / (1.0 + exp(-v)); }
 
@@ -51,7 +27,7 @@ fn validClass(t: f32, cols: u32) -> bool { return t > -1.0 && t < f32(cols); }
 @group(0) @binding(3) var<storage, read_write> rloss: array<f32>;
 @group(0) @binding(4) var<uniform> rp: CeParams;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn ce_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let row = wid.x + wid.y * nwg.x;
   if (row >= rp.rows) { return; }
@@ -61,12 +37,12 @@ fn ce_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
   for (var j = lid; j < rp.cols; j += WG) {
     if (j != skip) { m = max(m, rp.scale * rx[base + j]); }
   }
-  m = wgMax(lid, m);
+  m = workgroupMax(m, lid);
   var s = 0.0;
   for (var j = lid; j < rp.cols; j += WG) {
     if (j != skip) { s += exp(rp.scale * rx[base + j] - m); }
   }
-  s = wgSum(lid, s);
+  s = workgroupSum(s, lid);
   if (lid == 0u) {
     let lse = m + log(s);
     rlse[row] = lse;
@@ -83,7 +59,7 @@ fn ce_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
 @group(0) @binding(4) var<storage, read_write> gdx: array<f32>;
 @group(0) @binding(5) var<uniform> gp: CeParams;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn ce_grad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let e = (wid.x + wid.y * nwg.x) * WG + lid;
   if (e >= gp.rows * gp.cols) { return; }
@@ -103,11 +79,11 @@ struct SumParams { count: u32, scale: f32, _a: u32, _b: u32 }
 @group(0) @binding(1) var<storage, read_write> sout: array<f32>;
 @group(0) @binding(2) var<uniform> sp: SumParams;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn sum_scale(@builtin(local_invocation_index) lid: u32) {
   var acc = 0.0;
   for (var j = lid; j < sp.count; j += WG) { acc += sv[j]; }
-  acc = wgSum(lid, acc);
+  acc = workgroupSum(acc, lid);
   if (lid == 0u) { sout[0] = sp.scale * acc; }
 }
 
@@ -123,7 +99,7 @@ struct ChunkParams {
 @group(0) @binding(2) var<storage, read_write> bpart: array<f32>;
 @group(0) @binding(3) var<uniform> bp: ChunkParams;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn bce_partials(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let w = wid.x + wid.y * nwg.x;
   if (w >= bp.chunks) { return; }
@@ -133,7 +109,7 @@ fn bce_partials(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
     let x = bx[i];
     acc += max(x, 0.0) - x * by[i] + log(1.0 + exp(-abs(x)));
   }
-  acc = wgSum(lid, acc);
+  acc = workgroupSum(acc, lid);
   if (lid == 0u) { bpart[w] = acc; }
 }
 
@@ -144,7 +120,7 @@ fn bce_partials(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
 @group(0) @binding(3) var<storage, read_write> qdx: array<f32>;
 @group(0) @binding(4) var<uniform> qp: ChunkParams;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn bce_grad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let i = (wid.x + wid.y * nwg.x) * WG + lid;
   if (i >= qp.n) { return; }
@@ -159,7 +135,7 @@ fn bce_grad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg:
 @group(0) @binding(2) var<storage, read_write> dpart: array<f32>;
 @group(0) @binding(3) var<uniform> dp: ChunkParams;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn dice_partials(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let w = wid.x + wid.y * nwg.x;
   if (w >= dp.chunks * dp.samples) { return; }
@@ -175,9 +151,9 @@ fn dice_partials(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups)
     sig += s;
     tgt += dy_[i];
   }
-  inter = wgSum(lid, inter);
-  sig = wgSum(lid, sig);
-  tgt = wgSum(lid, tgt);
+  inter = workgroupSum(inter, lid);
+  sig = workgroupSum(sig, lid);
+  tgt = workgroupSum(tgt, lid);
   if (lid == 0u) {
     dpart[3u * w] = inter;
     dpart[3u * w + 1u] = sig;
@@ -214,7 +190,7 @@ fn dice_rows(@builtin(global_invocation_id) gid: vec3<u32>) {
 @group(0) @binding(4) var<storage, read_write> edx: array<f32>;
 @group(0) @binding(5) var<uniform> ep: ChunkParams;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn dice_grad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let i = (wid.x + wid.y * nwg.x) * WG + lid;
   if (i >= ep.n * ep.samples) { return; }

@@ -120,7 +120,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       let v = acc[i * (RN / 4u) + j4];
       let row = blockRow(wid, lid, i);
       let c = 4u * blockChunk(wid, lid, j4);
-      storeC(z, row, c, v.x); storeC(z, row, c + 1u, v.y); storeC(z, row, c + 2u, v.z); storeC(z, row, c + 3u, v.w);
+      storeCRun(z, row, c, v);
     }
   }
 }

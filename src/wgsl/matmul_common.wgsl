@@ -52,6 +52,16 @@ fn loadB(base: u32, k: u32, col: u32) -> f32 {
   return f32(gemmB[base + k * gp.N + col]);
 }
 
+/** Columns 4c4 .. 4c4+3 clamped to the last one, so loads stay in range (storeC skips the extra). */
+fn clampedColumns(c4: u32) -> vec4<u32> {
+  return min(vec4(4u * c4) + vec4(0u, 1u, 2u, 3u), vec4(gp.N - 1u));
+}
+
+/** opB(k, c.x), .., opB(k, c.w) by scalar loads (any layout, any N). */
+fn loadBColumns(base: u32, k: u32, c: vec4<u32>) -> vec4<f32> {
+  return vec4(loadB(base, k, c.x), loadB(base, k, c.y), loadB(base, k, c.z), loadB(base, k, c.w));
+}
+
 // vec4 access along the contiguous dimension (needs it to be a multiple of 4):
 // A: opA(row, 4k4 .. 4k4+3) when not transposed, opA(4r4 .. 4r4+3, k) when transposed.
 fn loadA4(base: u32, rowOrQuad: u32, kOrK4: u32) -> vec4<f32> {
@@ -94,4 +104,9 @@ fn storeC4(z: u32, row: u32, c4: u32, v: vec4<f32>) {
     let c = 4u * c4;
     gemmC4[(z * gp.strideC + row * gp.N) / 4u + c4] = vec4(epilogue(v.x, c), epilogue(v.y, c + 1u), epilogue(v.z, c + 2u), epilogue(v.w, c + 3u));
   }
+}
+
+/** Writes C[z](row, col .. col+3) element by element (any N; out-of-range elements are skipped). */
+fn storeCRun(z: u32, row: u32, col: u32, v: vec4<f32>) {
+  storeC(z, row, col, v.x); storeC(z, row, col + 1u, v.y); storeC(z, row, col + 2u, v.z); storeC(z, row, col + 3u, v.w);
 }

@@ -31,7 +31,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let z = gp.zBase + wid.z;
   let r0 = firstRow(wid, lid);
   var cols: array<vec4<u32>, MAX_RN4>;
-  for (var j = 0u; j < RN4; j++) { cols[j] = min(vec4(4u * columnChunk(wid, lid, j)) + vec4(0u, 1u, 2u, 3u), vec4(gp.N - 1u)); }
+  for (var j = 0u; j < RN4; j++) { cols[j] = clampedColumns(columnChunk(wid, lid, j)); }
   var acc: array<vec4<f32>, MAX_ACC>;
   let pairs = pairRange(z);
   for (var q = pairs.x; q < pairs.y; q++) {
@@ -39,8 +39,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     for (var k = 0u; k < gp.K; k++) {
       var b: array<vec4<f32>, MAX_RN4>;
       for (var j = 0u; j < RN4; j++) {
-        let c = cols[j];
-        b[j] = vec4(loadB(base.y, k, c.x), loadB(base.y, k, c.y), loadB(base.y, k, c.z), loadB(base.y, k, c.w));
+        b[j] = loadBColumns(base.y, k, cols[j]);
       }
       for (var i = 0u; i < RM; i++) {
         let a = vec4(loadA(base.x, min(r0 + i, gp.M - 1u), k));
@@ -52,7 +51,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     for (var j = 0u; j < RN4; j++) {
       let v = acc[i * RN4 + j];
       let c = 4u * columnChunk(wid, lid, j);
-      storeC(z, r0 + i, c, v.x); storeC(z, r0 + i, c + 1u, v.y); storeC(z, r0 + i, c + 2u, v.z); storeC(z, r0 + i, c + 3u, v.w);
+      storeCRun(z, r0 + i, c, v);
     }
   }
 }

@@ -36,7 +36,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   var rows: array<u32, MAX_RG>;   // the row this lane loads, per group (clamped)
   for (var g = 0u; g < RG; g++) { rows[g] = min(r0 + g * RS + own, gp.M - 1u); }
   var cols: array<vec4<u32>, MAX_RN4>;   // this lane's columns (clamped)
-  for (var j = 0u; j < RN4; j++) { cols[j] = min(vec4(4u * columnChunk(wid, lid.x, j)) + vec4(0u, 1u, 2u, 3u), vec4(gp.N - 1u)); }
+  for (var j = 0u; j < RN4; j++) { cols[j] = clampedColumns(columnChunk(wid, lid.x, j)); }
   var acc: array<vec4<f32>, MAX_ACC>;
   let pairs = pairRange(z);
   for (var q = pairs.x; q < pairs.y; q++) {
@@ -44,8 +44,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     for (var k = 0u; k < gp.K; k++) {
       var b: array<vec4<f32>, MAX_RN4>;
       for (var j = 0u; j < RN4; j++) {
-        let c = cols[j];
-        b[j] = vec4(loadB(base.y, k, c.x), loadB(base.y, k, c.y), loadB(base.y, k, c.z), loadB(base.y, k, c.w));
+        b[j] = loadBColumns(base.y, k, cols[j]);
       }
       for (var g = 0u; g < RG; g++) {
         let av = loadA(base.x, rows[g], k);
@@ -65,7 +64,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         let v = acc[(g * RS + i) * RN4 + j];
         let row = r0 + g * RS + i;
         let c = 4u * columnChunk(wid, lid.x, j);
-        storeC(z, row, c, v.x); storeC(z, row, c + 1u, v.y); storeC(z, row, c + 2u, v.z); storeC(z, row, c + 3u, v.w);
+        storeCRun(z, row, c, v);
       }
     }
   }

@@ -1,24 +1,12 @@
 // nt_xent's row normalisation (F.normalize, eps 1e-12) of z1 then z2 into z[2N, D], and its
 // backward. The similarity GEMMs run on matmul.wgsl, the softmax cross-entropy on losses.wgsl.
 
-const WG: u32 = 256u;
 const EPS: f32 = 1e-12;
 
 struct Params { n: u32, d: u32, _a: u32, _b: u32 }
 
-var<workgroup> red: array<f32, 256>;
-
-fn wgSum(lid: u32, v: f32) -> f32 {
-  red[lid] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (lid < s) { red[lid] += red[lid + s]; }
-    workgroupBarrier();
-  }
-  let r = red[0];
-  workgroupBarrier();
-  return r;
-}
+// workgroupSum, workgroupMax and WG (256 here) from workgroup_reduce.wgsl
+${WORKGROUP_REDUCE}
 
 // normalize_rows: z1, z2 -> z, norms (one workgroup per row of z)
 @group(0) @binding(0) var<storage, read> nz1: array<f32>;
@@ -33,7 +21,7 @@ fn inputAt(r: u32, k: u32) -> f32 {
   return nz2[off];
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn normalize_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let r = wid.x + wid.y * nwg.x;
   if (r >= 2u * np.n) { return; }
@@ -42,7 +30,7 @@ fn normalize_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
     let v = inputAt(r, k);
     ss += v * v;
   }
-  let norm = max(sqrt(wgSum(lid, ss)), EPS);
+  let norm = max(sqrt(workgroupSum(ss, lid)), EPS);
   for (var k = lid; k < np.d; k += WG) { nz[r * np.d + k] = inputAt(r, k) / norm; }
   if (lid == 0u) { nnorm[r] = norm; }
 }
@@ -56,14 +44,14 @@ fn normalize_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
 @group(0) @binding(5) var<storage, read_write> bdz2: array<f32>;
 @group(0) @binding(6) var<uniform> bp: Params;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn normalize_rows_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let r = wid.x + wid.y * nwg.x;
   if (r >= 2u * bp.n) { return; }
   let base = r * bp.d;
   var dot = 0.0;
   for (var k = lid; k < bp.d; k += WG) { dot += (bg1[base + k] + bg2[base + k]) * bz[base + k]; }
-  dot = wgSum(lid, dot);
+  dot = workgroupSum(dot, lid);
   let norm = bnorm[r];
   // below eps the norm is a constant, so no gradient flows through it
   if (norm <= EPS) { dot = 0.0; }

@@ -5,10 +5,8 @@
 
 override MAX: bool = false;
 
-struct Params {
-  total: u32, H: u32, W: u32, OH: u32,
-  OW: u32, _a: u32, _b: u32, _c: u32,
-}
+// Params, elementIndex, outputPos, inputPos from plane_grid.wgsl
+${PLANE_GRID}
 
 // forward: x, win -> y (one thread per output element)
 @group(0) @binding(0) var<storage, read> fx: array<f32>;
@@ -24,13 +22,12 @@ fn fwdWindow(i: u32) -> Window {
 
 @compute @workgroup_size(256)
 fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let e = (wid.x + wid.y * nwg.x) * 256u + lid;
+  let e = elementIndex(wid, nwg, lid);
   if (e >= fp.total) { return; }
-  let ox = e % fp.OW;
-  let oy = (e / fp.OW) % fp.OH;
-  let base = (e / (fp.OW * fp.OH)) * fp.H * fp.W;
-  let wy = fwdWindow(oy);
-  let wx = fwdWindow(fp.OH + ox);
+  let o = outputPos(e, fp);
+  let base = o.inputBase;
+  let wy = fwdWindow(o.y);
+  let wx = fwdWindow(fp.OH + o.x);
   // max: start from the first tap rather than -inf (shader compilers may assume no infinities)
   var best = fx[base + wy.first * fp.W + wx.first];
   var sum = 0.0;
@@ -82,25 +79,21 @@ fn argmax(base: u32, wy: Window, wx: Window) -> u32 {
 
 @compute @workgroup_size(256)
 fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let e = (wid.x + wid.y * nwg.x) * 256u + lid;
+  let e = elementIndex(wid, nwg, lid);
   if (e >= bp.total) { return; }
-  let ix = e % bp.W;
-  let iy = (e / bp.W) % bp.H;
-  let plane = e / (bp.W * bp.H);
-  let base = plane * bp.H * bp.W;
-  let gbase = plane * bp.OH * bp.OW;
-  let yr = vec2<u32>(binv[2u * iy], binv[2u * iy + 1u]);
-  let xr = vec2<u32>(binv[2u * (bp.H + ix)], binv[2u * (bp.H + ix) + 1u]);
+  let i = inputPos(e, bp);
+  let base = i.plane * bp.H * bp.W;
+  let gbase = i.plane * bp.OH * bp.OW;
   var g = 0.0;
-  for (var oy = yr.x; oy < yr.y; oy++) {
+  for (var oy = i.rows.x; oy < i.rows.y; oy++) {
     let wy = bwdWindow(oy);
-    if (!holds(wy, iy)) { continue; }
-    for (var ox = xr.x; ox < xr.y; ox++) {
+    if (!holds(wy, i.y)) { continue; }
+    for (var ox = i.cols.x; ox < i.cols.y; ox++) {
       let wx = bwdWindow(bp.OH + ox);
-      if (!holds(wx, ix)) { continue; }
+      if (!holds(wx, i.x)) { continue; }
       let d = bdy[gbase + oy * bp.OW + ox];
       if (MAX) {
-        if (argmax(base, wy, wx) == iy * bp.W + ix) { g += d; }
+        if (argmax(base, wy, wx) == i.y * bp.W + i.x) { g += d; }
       } else {
         g += d / f32(wy.divisor * wx.divisor);
       }

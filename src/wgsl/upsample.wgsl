@@ -6,10 +6,8 @@
 // nearest reads its one tap directly (0 · x[i1] would turn an infinite neighbour into NaN)
 override NEAREST: bool = false;
 
-struct Params {
-  total: u32, H: u32, W: u32, OH: u32,
-  OW: u32, _a: u32, _b: u32, _c: u32,
-}
+// Params, elementIndex, outputPos, inputPos from plane_grid.wgsl
+${PLANE_GRID}
 
 struct Tap { i0: u32, i1: u32, w0: f32, w1: f32 }
 
@@ -25,13 +23,12 @@ fn fwdTap(i: u32) -> Tap {
 
 @compute @workgroup_size(256)
 fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let e = (wid.x + wid.y * nwg.x) * 256u + lid;
+  let e = elementIndex(wid, nwg, lid);
   if (e >= fp.total) { return; }
-  let ox = e % fp.OW;
-  let oy = (e / fp.OW) % fp.OH;
-  let base = (e / (fp.OW * fp.OH)) * fp.H * fp.W;
-  let ty = fwdTap(oy);
-  let tx = fwdTap(fp.OH + ox);
+  let o = outputPos(e, fp);
+  let base = o.inputBase;
+  let ty = fwdTap(o.y);
+  let tx = fwdTap(fp.OH + o.x);
   let r0 = base + ty.i0 * fp.W;
   let r1 = base + ty.i1 * fp.W;
   if (NEAREST) {
@@ -58,19 +55,16 @@ fn weight(o: u32, i: u32) -> f32 {
 
 @compute @workgroup_size(256)
 fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let e = (wid.x + wid.y * nwg.x) * 256u + lid;
+  let e = elementIndex(wid, nwg, lid);
   if (e >= bp.total) { return; }
-  let ix = e % bp.W;
-  let iy = (e / bp.W) % bp.H;
-  let gbase = (e / (bp.W * bp.H)) * bp.OH * bp.OW;
-  let yr = vec2<u32>(binv[2u * iy], binv[2u * iy + 1u]);
-  let xr = vec2<u32>(binv[2u * (bp.H + ix)], binv[2u * (bp.H + ix) + 1u]);
+  let i = inputPos(e, bp);
+  let gbase = i.plane * bp.OH * bp.OW;
   var g = 0.0;
-  for (var oy = yr.x; oy < yr.y; oy++) {
-    let wy = weight(oy, iy);
+  for (var oy = i.rows.x; oy < i.rows.y; oy++) {
+    let wy = weight(oy, i.y);
     var row = 0.0;
-    for (var ox = xr.x; ox < xr.y; ox++) {
-      row += weight(bp.OH + ox, ix) * bdy[gbase + oy * bp.OW + ox];
+    for (var ox = i.cols.x; ox < i.cols.y; ox++) {
+      row += weight(bp.OH + ox, i.x) * bdy[gbase + oy * bp.OW + ox];
     }
     g += wy * row;
   }

@@ -1,4 +1,4 @@
-// Workgroup-wide reductions, spliced into reduce.wgsl, softmax.wgsl and layer_norm.wgsl through
+// Workgroup-wide reductions, spliced into reduce, softmax, layer_norm, losses and nt_xent.wgsl through
 // the ${WORKGROUP_REDUCE} define (WGSL has no includes). The workgroup has WG invocations (a power
 // of two, at most 256); every invocation of the workgroup must make the call (barriers inside).
 

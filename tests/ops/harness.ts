@@ -1,3 +1,4 @@
+import * as assert from 'uvu/assert';
 import { type Backend, type BackendKind } from '../../src/ts/backend/backend.js';
 import { openBackend } from '../../src/ts/backend/open.js';
 import { getOp } from '../../src/ts/ops/registry.js';
@@ -6,6 +7,7 @@ import { numel } from '../../src/ts/tensor.js';
 import { type OpCase } from './case.js';
 import { Rng, hashSeed } from '../util/rng.js';
 import { caseName } from './case.js';
+import { tolerance } from './tolerances.js';
 
 /** Inputs of a case, reproducible from its name. */
 export function caseInputs(c: OpCase): HostTensor[] {
@@ -92,4 +94,23 @@ export async function compareWithReference(be: Backend, ref: Backend, c: OpCase)
     });
   }
   return result;
+}
+
+/** Asserts a case's forward outputs and input gradients on `be` are within the op's tolerance of the reference. */
+export async function assertMatchesReference(be: Backend, ref: Backend, c: OpCase): Promise<void> {
+  const tol = tolerance(c.op);
+  const r = await compareWithReference(be, ref, c);
+  r.forward.forEach((e, i) => assert.ok(e <= tol, `output ${i}: rel error ${e.toExponential(2)} > ${tol}`));
+  r.backward.forEach((e, i) => assert.ok(e === null || e <= tol, `grad of input ${i}: rel error ${e?.toExponential(2)} > ${tol}`));
+}
+
+/** Central finite difference of loss() with respect to data[j] (restored afterwards). */
+export function centralDifference(data: Float64Array, j: number, eps: number, loss: () => number): number {
+  const saved = data[j];
+  data[j] = saved + eps;
+  const up = loss();
+  data[j] = saved - eps;
+  const down = loss();
+  data[j] = saved;
+  return (up - down) / (2 * eps);
 }

@@ -7,6 +7,7 @@ import { erfc } from '../../src/ts/ops/activations.js';
 import { batch_norm } from '../../src/ts/ops/batch_norm.js';
 import type { RefTensor } from '../../src/ts/ops/op.js';
 import { Rng } from '../util/rng.js';
+import { centralDifference } from './harness.js';
 
 // math.erfc(z) from CPython 3 (libm), across both branches of our erfc and their seam at 1.5.
 const erfcTable: [number, number][] = [
@@ -40,13 +41,7 @@ for (const shape of [[6, 3], [2, 3, 4, 5]]) {
     for (let k = 0; k < 3; k++) {
       const x = inputs[k];
       for (let j = 0; j < x.data.length; j += 3) {
-        const saved = x.data[j];
-        x.data[j] = saved + eps;
-        const up = loss();
-        x.data[j] = saved - eps;
-        const down = loss();
-        x.data[j] = saved;
-        const fd = (up - down) / (2 * eps);
+        const fd = centralDifference(x.data, j, eps, loss);
         assert.ok(Math.abs(fd - grads[k]!.data[j]) <= 1e-6 * Math.max(1, Math.abs(fd)), `input ${k} element ${j}: backward ${grads[k]!.data[j]} vs ${fd}`);
       }
     }

@@ -1,6 +1,6 @@
 // Geometry shared by conv2d and conv_transpose2d: attr parsing, output sizes, and the one
 // "underlying convolution" both ops are made of (conv_transpose2d is the adjoint of a conv2d).
-import { type Attrs, type OpCost, opError, pairAttr, numAttr, refTensor, type RefTensor } from './op.js';
+import { type Attrs, type OpCost, type OpDef, opError, pairAttr, numAttr, refTensor, type RefTensor } from './op.js';
 
 /** Normalised conv2d attrs (docs/ops.md). */
 export type ConvAttrs = {
@@ -69,6 +69,11 @@ export function checkConvInputs(op: string, shapes: number[][]): void {
   if (x.length !== 4) throw opError(op, shapes, `x must be 4-D [N, C, H, W], got rank ${x.length}`);
   if (w.length !== 4) throw opError(op, shapes, `weight must be 4-D, got rank ${w.length}`);
   if (w.some((d) => d < 1) || x.slice(1).some((d) => d < 1)) throw opError(op, shapes, 'x (apart from the batch) and weight need non-zero sizes');
+}
+
+/** Checks the weight's first dimension splits into `groups` equal parts (PyTorch's wording). */
+export function checkWeightGroups(op: string, shapes: number[][], groups: number): void {
+  if (shapes[1][0] % groups !== 0) throw opError(op, shapes, `given groups=${groups}, expected weight to be divisible by ${groups} at dimension 0`);
 }
 
 /** Checks an optional bias (third input) is [channels]. */
@@ -158,6 +163,56 @@ export function forEachTap(g: ConvGeometry, fn: (image: number, weight: number, 
           }
         }
     }
+}
+
+/**
+ * Which side of the underlying convolution an op's x is: conv2d's x is the image (y the output),
+ * conv_transpose2d's x is the output (y the image).
+ */
+export type ConvSide = 'x-is-image' | 'x-is-output';
+
+/** forEachTap with the tap's indices as (x, weight, y) of the op. */
+function forEachXYTap(g: ConvGeometry, side: ConvSide, fn: (xi: number, wi: number, yi: number) => void): void {
+  if (side === 'x-is-image') forEachTap(g, fn);
+  else forEachTap(g, (image, wi, output) => fn(output, wi, image));
+}
+
+/**
+ * The parts of the op definition conv2d and conv_transpose2d share, from the op's geometry and
+ * its side: y's shape, which inputs get gradients, the cost, and the float64 references (sums
+ * over the taps of the underlying convolution).
+ */
+export function convOpParts<A extends ConvAttrs>(
+  geometry: (x: readonly number[], w: readonly number[], a: A) => ConvGeometry,
+  side: ConvSide,
+): Pick<OpDef<A>, 'outputShapes' | 'differentiable' | 'cost' | 'reference'> {
+  const yShape = (g: ConvGeometry): number[] => (side === 'x-is-image' ? [g.n, g.o, g.ho, g.wo] : [g.n, g.c, g.h, g.w]);
+  return {
+    outputShapes: ([x, w], a) => [yShape(geometry(x, w, a))],
+    differentiable: (shapes) => [true, true, shapes.length > 2],
+    cost(shapes, a) {
+      const g = geometry(shapes[0], shapes[1], a);
+      return convCost(g, shapes, numelOf(yShape(g)));
+    },
+    reference: {
+      forward([x, w, bias], a) {
+        const g = geometry(x.shape, w.shape, a);
+        const y = refTensor(yShape(g));
+        forEachXYTap(g, side, (xi, wi, yi) => { y.data[yi] += x.data[xi] * w.data[wi]; });
+        if (bias) addBias(y, bias);
+        return [y];
+      },
+      backward([x, w, bias], _outs, [dy], a) {
+        const g = geometry(x.shape, w.shape, a);
+        const dx = refTensor(x.shape), dw = refTensor(w.shape);
+        forEachXYTap(g, side, (xi, wi, yi) => {
+          dx.data[xi] += dy.data[yi] * w.data[wi];
+          dw.data[wi] += x.data[xi] * dy.data[yi];
+        });
+        return [dx, dw, bias ? biasGrad(dy) : null];
+      },
+    },
+  };
 }
 
 /** bias[ch] added to every element of channel ch of t [N, ch, ...]. */

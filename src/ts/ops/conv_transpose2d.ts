@@ -1,7 +1,7 @@
 import {
-  type ConvTransposeAttrs, addBias, biasGrad, checkBias, checkConvInputs, convCost, convTransposeGeometry, forEachTap, readConvAttrs,
+  type ConvTransposeAttrs, checkBias, checkConvInputs, checkWeightGroups, convOpParts, convTransposeGeometry, readConvAttrs,
 } from './conv_geometry.js';
-import { defineOp, opError, pairAttr, refTensor } from './op.js';
+import { defineOp, opError, pairAttr } from './op.js';
 
 const OP = 'conv_transpose2d';
 
@@ -24,7 +24,7 @@ export const conv_transpose2d = defineOp<ConvTransposeAttrs>({
         throw opError(OP, shapes, `output padding must be smaller than either stride or dilation (output_padding ${outputPadding}, stride ${a.stride}, dilation ${a.dilation})`);
       }
     }
-    if (w[0] % a.groups !== 0) throw opError(OP, shapes, `given groups=${a.groups}, expected weight to be divisible by ${a.groups} at dimension 0`);
+    checkWeightGroups(OP, shapes, a.groups);
     if (w[0] !== x[1]) throw opError(OP, shapes, `weight [${w}] expects x to have ${w[0]} channels, but got ${x[1]} channels instead`);
     checkBias(OP, shapes, w[1] * a.groups);
     const norm: ConvTransposeAttrs = { stride: a.stride, padding: a.padding, output_padding: outputPadding, dilation: a.dilation, groups: a.groups };
@@ -32,32 +32,6 @@ export const conv_transpose2d = defineOp<ConvTransposeAttrs>({
     if (g.h < 1 || g.w < 1) throw opError(OP, shapes, `calculated output size ${g.h}x${g.w} is too small`);
     return norm;
   },
-  outputShapes([x, w], a) {
-    const g = convTransposeGeometry(x, w, a);
-    return [[g.n, g.c, g.h, g.w]];
-  },
-  differentiable: (shapes) => [true, true, shapes.length > 2],
-  cost(shapes, a) {
-    const g = convTransposeGeometry(shapes[0], shapes[1], a);
-    return convCost(g, shapes, g.n * g.c * g.h * g.w);
-  },
-  reference: {
-    // The taps are those of the underlying conv: image = y, output = x.
-    forward([x, w, bias], a) {
-      const g = convTransposeGeometry(x.shape, w.shape, a);
-      const y = refTensor([g.n, g.c, g.h, g.w]);
-      forEachTap(g, (yi, wi, xi) => { y.data[yi] += x.data[xi] * w.data[wi]; });
-      if (bias) addBias(y, bias);
-      return [y];
-    },
-    backward([x, w, bias], _outs, [dy], a) {
-      const g = convTransposeGeometry(x.shape, w.shape, a);
-      const dx = refTensor(x.shape), dw = refTensor(w.shape);
-      forEachTap(g, (yi, wi, xi) => {
-        dx.data[xi] += dy.data[yi] * w.data[wi];
-        dw.data[wi] += x.data[xi] * dy.data[yi];
-      });
-      return [dx, dw, bias ? biasGrad(dy) : null];
-    },
-  },
+  // The taps are those of the underlying conv: image = y, output = x.
+  ...convOpParts(convTransposeGeometry, 'x-is-output'),
 });

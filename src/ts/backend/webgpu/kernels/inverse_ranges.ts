@@ -1,5 +1,7 @@
 // For gather-style backward kernels (no float atomics in WGSL): for each input index along an
 // axis, the range of output indices whose taps may include it. The kernels check membership.
+import { packUniforms } from '../kernel.js';
+import { wgslSource } from '../pipelines.js';
 
 /** 2 u32 per input index: [first output, end output) among those whose `taps(o)` contain it (empty: [0, 0)). */
 export function inverseRanges(inSize: number, outSize: number, taps: (o: number) => Iterable<number>): Uint32Array {
@@ -29,4 +31,14 @@ export function joinTables(parts: Uint32Array[]): Uint32Array {
     at += p.length;
   }
   return out;
+}
+
+/** The text the per-axis table kernels (pool.wgsl, upsample.wgsl) splice in: plane_grid.wgsl. */
+export function planeGridDefines(): Record<string, string> {
+  return { PLANE_GRID: wgslSource('plane_grid') };
+}
+
+/** plane_grid.wgsl's Params: `total` threads over x [planes, h, w] -> y [planes, oh, ow]. */
+export function planeGridUniforms(total: number, h: number, w: number, oh: number, ow: number): ArrayBuffer {
+  return packUniforms([{ u: total }, { u: h }, { u: w }, { u: oh }, { u: ow }, { u: 0 }, { u: 0 }, { u: 0 }]);
 }

@@ -1,7 +1,7 @@
 // Scalar losses on WebGPU (src/wgsl/losses.wgsl); every mean ends in one sum_scale dispatch.
 import { numel } from '../../../tensor.js';
 import { type GpuKernel, type KernelContext, grid1d, packUniforms } from '../kernel.js';
-import { type SoftmaxRows, recordSoftmaxGrad, recordSoftmaxRows, recordSumScale } from './softmax_rows.js';
+import { type SoftmaxRows, lossesPipeline, recordSoftmaxGrad, recordSoftmaxRows, recordSumScale } from './softmax_rows.js';
 
 /** Elements each workgroup of a partial-sum pass reduces. */
 const CHUNK = 4096;
@@ -31,7 +31,7 @@ export const bce_with_logits: GpuKernel = (ctx, [x, y], [loss]) => {
   const n = numel(x.shape), chunks = Math.ceil(n / CHUNK);
   const partials = ctx.scratch(4 * chunks);
   ctx.dispatch({
-    pipeline: { shader: 'losses', entryPoint: 'bce_partials' },
+    pipeline: lossesPipeline('bce_partials'),
     buffers: [x.buffer, y.buffer, partials],
     uniforms: chunkUniforms({ n, chunks }),
     workgroups: grid1d(chunks),
@@ -43,7 +43,7 @@ export const bce_with_logits: GpuKernel = (ctx, [x, y], [loss]) => {
 export const bce_with_logits_backward: GpuKernel = (ctx, [x, y, , dloss], [dx]) => {
   const n = numel(x.shape);
   ctx.dispatch({
-    pipeline: { shader: 'losses', entryPoint: 'bce_grad' },
+    pipeline: lossesPipeline('bce_grad'),
     buffers: [x.buffer, y.buffer, dloss.buffer, dx.buffer],
     uniforms: chunkUniforms({ n, weight: 1 / n }),
     workgroups: grid1d(Math.ceil(n / 256)),
@@ -55,8 +55,8 @@ function recordDiceRows(ctx: KernelContext, x: GPUBuffer, y: GPUBuffer, shape: n
   const samples = shape[0], m = numel(shape) / samples, chunks = Math.ceil(m / CHUNK);
   const partials = ctx.scratch(12 * samples * chunks), stats = ctx.scratch(12 * samples), losses = ctx.scratch(4 * samples);
   const uniforms = chunkUniforms({ n: m, chunks, samples, smooth });
-  ctx.dispatch({ pipeline: { shader: 'losses', entryPoint: 'dice_partials' }, buffers: [x, y, partials], uniforms, workgroups: grid1d(samples * chunks) });
-  ctx.dispatch({ pipeline: { shader: 'losses', entryPoint: 'dice_rows' }, buffers: [partials, stats, losses], uniforms, workgroups: [Math.ceil(samples / 64)] });
+  ctx.dispatch({ pipeline: lossesPipeline('dice_partials'), buffers: [x, y, partials], uniforms, workgroups: grid1d(samples * chunks) });
+  ctx.dispatch({ pipeline: lossesPipeline('dice_rows'), buffers: [partials, stats, losses], uniforms, workgroups: [Math.ceil(samples / 64)] });
   return { stats, losses, samples, m };
 }
 
@@ -70,7 +70,7 @@ export const dice_loss_backward: GpuKernel = (ctx, [x, y, , dloss], [dx], attrs)
   const smooth = attrs.smooth as number;
   const { stats, samples, m } = recordDiceRows(ctx, x.buffer, y.buffer, x.shape, smooth);
   ctx.dispatch({
-    pipeline: { shader: 'losses', entryPoint: 'dice_grad' },
+    pipeline: lossesPipeline('dice_grad'),
     buffers: [x.buffer, y.buffer, stats, dloss.buffer, dx.buffer],
     uniforms: chunkUniforms({ n: m, samples, smooth, weight: 1 / samples }),
     workgroups: grid1d(Math.ceil((samples * m) / 256)),

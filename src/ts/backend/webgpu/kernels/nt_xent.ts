@@ -3,6 +3,7 @@
 // pair as its target. The 2N×2N similarity matrix lives in a scratch buffer.
 import { packUniforms, type GpuKernel, type GpuTensorLike, type KernelContext, grid1d } from '../kernel.js';
 import { recordGemm } from './gemm.js';
+import { workgroupPipeline } from './reduce.js';
 import { type SoftmaxRows, recordSoftmaxGrad, recordSoftmaxRows, recordSumScale } from './softmax_rows.js';
 
 interface Forward {
@@ -17,7 +18,7 @@ function recordForward(ctx: KernelContext, z1: GpuTensorLike, z2: GpuTensorLike,
   const [n, d] = z1.shape, rows = 2 * n;
   const z = ctx.scratch(4 * rows * d), norms = ctx.scratch(4 * rows), sim = ctx.scratch(4 * rows * rows);
   ctx.dispatch({
-    pipeline: { shader: 'nt_xent', entryPoint: 'normalize_rows' },
+    pipeline: workgroupPipeline('nt_xent', 'normalize_rows', 256),
     buffers: [z1.buffer, z2.buffer, z, norms],
     uniforms: packUniforms([{ u: n }, { u: d }, { u: 0 }, { u: 0 }]),
     workgroups: grid1d(rows),
@@ -42,7 +43,7 @@ export const nt_xent_backward: GpuKernel = (ctx, [z1, z2, , dloss], [dz1, dz2], 
   recordGemm(ctx, { M: rows, N: d, K: rows, transA: false, transB: false, A: g, B: f.z, C: g1, groups: [[[0, 0]]] });
   recordGemm(ctx, { M: rows, N: d, K: rows, transA: true, transB: false, A: g, B: f.z, C: g2, groups: [[[0, 0]]] });
   ctx.dispatch({
-    pipeline: { shader: 'nt_xent', entryPoint: 'normalize_rows_backward' },
+    pipeline: workgroupPipeline('nt_xent', 'normalize_rows_backward', 256),
     buffers: [f.z, f.norms, g1, g2, dz1.buffer, dz2.buffer],
     uniforms: packUniforms([{ u: n }, { u: d }, { u: 0 }, { u: 0 }]),
     workgroups: grid1d(rows),

@@ -1,7 +1,7 @@
 // Pooling on WebGPU (src/wgsl/pool.wgsl): the per-axis windows of src/ts/ops/pool.ts as tables.
 import { type AxisWindow, type PoolAttrs, type PoolKind, poolWindows } from '../../../ops/pool.js';
-import { type GpuKernel, type GpuTensorLike, type KernelContext, grid1d, packUniforms } from '../kernel.js';
-import { inverseRanges, joinTables } from './inverse_ranges.js';
+import { type GpuKernel, type GpuTensorLike, type KernelContext, grid1d } from '../kernel.js';
+import { inverseRanges, joinTables, planeGridDefines, planeGridUniforms } from './inverse_ranges.js';
 
 function windowTable(ws: AxisWindow[]): Uint32Array {
   return Uint32Array.from(ws.flatMap((w) => [w.first, w.step, w.count, w.divisor]));
@@ -21,9 +21,9 @@ function record(ctx: KernelContext, kind: PoolKind, x: GpuTensorLike, yShape: nu
     : [win];
   const [io, out] = backward ? [buffers.slice(0, 2), buffers[2]] : [buffers.slice(0, 1), buffers[1]];
   ctx.dispatch({
-    pipeline: { shader: 'pool', entryPoint: backward ? 'backward' : 'forward', constants: { MAX: kind === 'max' ? 1 : 0 } },
+    pipeline: { shader: 'pool', entryPoint: backward ? 'backward' : 'forward', constants: { MAX: kind === 'max' ? 1 : 0 }, defines: planeGridDefines() },
     buffers: [...io, ...tables, out],
-    uniforms: packUniforms([{ u: total }, { u: h }, { u: w }, { u: oh }, { u: ow }, { u: 0 }, { u: 0 }, { u: 0 }]),
+    uniforms: planeGridUniforms(total, h, w, oh, ow),
     workgroups: grid1d(Math.ceil(total / 256)),
   });
 }

@@ -6,7 +6,7 @@
 // Writes the table to bench/results/cpu-ratio.md (--out to change) and prints it.
 //
 // node dist/bench/cpu-ratio.js [--rounds 5] [--repeats 3] [--warmup 2] [--only text] [--max-gflop 150]
-//                              [--python /usr/bin/python3] [--out file]
+//                              [--settle-ms 300] [--python /usr/bin/python3] [--out file]
 // node dist/bench/cpu-ratio.js --list-cases     the cases as JSON, for torch_cpu.py --cases
 // The thread count is the native pool's: set CEFM_THREADS (torch gets the same).
 import { spawn } from 'node:child_process';
@@ -56,6 +56,7 @@ interface Flags {
   warmup: number;
   maxGflop: number;
   only?: string;
+  settleMs: number;
   python: string;
   out: string;
   listCases: boolean;
@@ -78,6 +79,7 @@ function parseFlags(args: string[]): Flags {
     warmup: Math.round(num('warmup', 2)),
     maxGflop: num('max-gflop', 150),
     only: value('only'),
+    settleMs: num('settle-ms', 300),
     python: value('python') ?? process.env.CEFM_PYTHON ?? '/usr/bin/python3',
     out: resolve(value('out') ?? join(packageRoot, 'bench', 'results', 'cpu-ratio.md')),
     listCases: args.includes('--list-cases'),
@@ -180,8 +182,12 @@ async function timeRow(be: NativeBackend, peer: TorchPeer, c: BenchCase, flags: 
   const ours: number[] = [], torch: number[] = [];
   let oursError = '', torchError = '';
   const pc = peerCase(c);
+  // Before each turn, a pause: OpenBLAS's threads keep spinning for ~0.1 s after a call (its
+  // thread timeout) and would take a core from whichever side runs next.
+  const settle = () => new Promise((r) => setTimeout(r, flags.settleMs));
   for (let r = 0; r < flags.rounds; r++) {
     const warmup = r === 0 ? flags.warmup : 0;
+    await settle();
     if (!oursError) {
       try {
         ours.push((await benchCase(be, c, { repeats: flags.repeats, warmup }, { gflops: null, gbps: null, note: '' })).medianMs);
@@ -189,6 +195,7 @@ async function timeRow(be: NativeBackend, peer: TorchPeer, c: BenchCase, flags: 
         oursError = errorText(e);
       }
     }
+    await settle();
     if (!torchError) {
       const t = await peer.time(pc, flags.repeats, warmup);
       if (typeof t === 'string') torchError = t;
@@ -265,7 +272,7 @@ async function main(): Promise<void> {
     `Load average (1 min) ${fixed(loadBefore, 1)} before the run, ${fixed(loadAfter, 1)} after, on ${cpu.length} cores: above ${cpu.length}, other processes took CPU time from both sides alike (the turns alternate), and short torch calls then often take close to a multiple of 4 ms (seemingly an OpenMP thread waiting at a barrier for a descheduled peer).`,
     `Peak: ${fixed(peak.totalGflops, 1)} GFLOP/s on ${info.threads} threads (${fixed(peak.perCoreGflops, 1)} per core), a register-only ${peak.isa} FMA loop per thread (\`measurePeak\` of the addon, each thread's FLOPs over its own CPU time).`,
     '',
-    `Each case: ${flags.rounds} rounds, each timing ours (\`benchCase\` of \`cefm-native bench kernels --backend native\`: wall time of each kernel run on the native stream) then torch (\`bench/peers/torch_cpu.py\`: wall time of the same call; backward: \`torch.autograd.grad\` of a graph built once), median of ${flags.repeats} runs per round after ${flags.warmup} warm-up; the time shown is the median of the round medians. Random inputs. GFLOP/s of both sides from the op's cost in src/ts/ops (the same FLOP count); "ours / torch speed" is torch ms / ours ms (> 1: ours faster). Layout ops (permute, transpose, reshape, concat): ours copies; torch's forward is made to copy too (\`.contiguous()\`, \`.clone()\`), but its backward of them is a view (no copy), hence its near-zero backward times.`,
+    `Each case: ${flags.rounds} rounds, each timing ours (\`benchCase\` of \`cefm-native bench kernels --backend native\`: wall time of each kernel run on the native stream) then torch (\`bench/peers/torch_cpu.py\`: wall time of the same call; backward: \`torch.autograd.grad\` of a graph built once), median of ${flags.repeats} runs per round after ${flags.warmup} warm-up, each turn after a ${flags.settleMs} ms pause (OpenBLAS's threads spin for ~0.1 s after a call and would slow whichever side came next); the time shown is the median of the round medians. Random inputs. GFLOP/s of both sides from the op's cost in src/ts/ops (the same FLOP count); "ours / torch speed" is torch ms / ours ms (> 1: ours faster). Layout ops (permute, transpose, reshape, concat): ours copies; torch's forward is made to copy too (\`.contiguous()\`, \`.clone()\`), but its backward of them is a view (no copy), hence its near-zero backward times.`,
     '',
     tableOf(rows, peak.totalGflops),
     '',

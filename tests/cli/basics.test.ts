@@ -62,6 +62,13 @@ test('a missing addon gives one line saying how to build it', async () => {
   assert.is(r.stderr.trim().split('\n').length, 1);
 });
 
+test('an adapter that does not exist is named in a one-line error listing the real ones', async () => {
+  const r = await runCli(['bench', 'kernels', '--backend', 'webgpu', '--adapter', 'no-such-gpu', '--ops', 'matmul', '--sizes', '8']);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /^cefm-native: WebGPU adapter 'no-such-gpu' not found \(Available adapters: .*backend: /);
+  assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+});
+
 test('bench kernels --json gives figures for both backends', async () => {
   const r = await runCli(['bench', 'kernels', '--ops', 'matmul', '--sizes', '64,7x13x5', '--repeats', '3', '--warmup', '1', '--json'], { timeoutMs: 120000 });
   assert.is(r.code, 0, r.stderr);

@@ -80,7 +80,7 @@ export async function decodeRgb(buf: Uint8Array, file: string, opts: DecodeOptio
     // Header only: no pixel limit here, the size is checked just below with a clear message.
     meta = await sharp(input, { limitInputPixels: false }).metadata();
   } catch (e) {
-    throw sharpError(e, format, file);
+    throw sharpError(e, format, file, input);
   }
   if (!meta.width || !meta.height) throw new CefmError(`bad ${format.toUpperCase()}: no image size in header`, { file });
   checkPixelCount(meta.width, meta.height, maxPixels, file);
@@ -95,7 +95,7 @@ export async function decodeRgb(buf: Uint8Array, file: string, opts: DecodeOptio
     return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
   } catch (e) {
     if (e instanceof CefmError) throw e;
-    throw sharpError(e, format, file);
+    throw sharpError(e, format, file, input);
   }
 }
 
@@ -106,9 +106,19 @@ function checkPixelCount(width: number, height: number, maxPixels: number, file:
   }
 }
 
-function sharpError(e: unknown, format: Format, file: string): CefmError {
+/** Whether the file stops before its format's end marker (JPEG EOI, PNG IEND). */
+function endsEarly(format: Format, buf: Uint8Array): boolean {
+  const n = buf.length;
+  if (format === 'jpeg') return !(n >= 2 && buf[n - 2] === 0xff && buf[n - 1] === 0xd9);
+  if (format === 'png') return Buffer.from(buf.subarray(Math.max(0, n - 12))).indexOf('IEND') < 0;
+  return false;
+}
+
+function sharpError(e: unknown, format: Format, file: string, buf: Uint8Array): CefmError {
   const message = String((e as Error)?.message ?? e).split('\n').map((s) => s.trim()).filter(Boolean).join('; ');
-  const kind = /premature end|truncated|unexpected end/i.test(message) ? 'truncated' : 'corrupt';
+  // libvips keeps one error buffer for all threads, so concurrent decodes can mix their messages:
+  // decide 'truncated' from the bytes where the format allows it.
+  const kind = endsEarly(format, buf) || /premature end|truncated|unexpected end/i.test(message) ? 'truncated' : 'corrupt';
   return new CefmError(`${kind} ${format.toUpperCase()} (${message})`, { file, cause: e });
 }
 

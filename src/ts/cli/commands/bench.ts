@@ -18,6 +18,9 @@ interface BenchKernelFlags {
   json?: boolean;
   f16?: boolean;
   backward?: boolean;
+  adapter?: string;
+  dawnBackend?: string;
+  power?: string;
 }
 
 /** --sizes for matmul: "1024" (a cube) or "MxKxN", comma separated. */
@@ -95,6 +98,9 @@ export function registerBenchCommand(program: Command): void {
     .option('--warmup <n>', 'untimed runs first', '3')
     .option('--no-backward', 'forward kernels only')
     .option('--f16', 'WebGPU: f16 storage kernels where available')
+    .option('--adapter <name>', 'WebGPU: adapter name, as `cefm-native info` lists it')
+    .option('--dawn-backend <name>', 'WebGPU: Dawn backend (vulkan, metal, d3d12, ...)')
+    .option('--power <preference>', 'WebGPU: high-performance or low-power')
     .option('--json', 'print one JSON object')
     .action(async (flags: BenchKernelFlags) => {
       const repeats = positiveInt('--repeats', flags.repeats);
@@ -102,6 +108,9 @@ export function registerBenchCommand(program: Command): void {
       if (!Number.isInteger(warmup) || warmup < 0) throw new UsageError(`--warmup must be a non-negative integer, got '${flags.warmup}'`);
       const kinds = flags.backend === 'all' ? (['native', 'webgpu'] as const) : [flags.backend];
       for (const k of kinds) if (k !== 'native' && k !== 'webgpu') throw new UsageError(`--backend must be webgpu, native or all, got '${k}'`);
+      if (flags.power && flags.power !== 'high-performance' && flags.power !== 'low-power') {
+        throw new UsageError(`--power must be high-performance or low-power, got '${flags.power}'`);
+      }
       const cases = selectCases(flags);
       if (!cases.length) throw new UsageError('no benchmark case matches --ops');
       const out: { backend: string; ceilings: Ceilings; results: BenchResult[] }[] = [];
@@ -110,7 +119,10 @@ export function registerBenchCommand(program: Command): void {
         let be: Backend;
         try {
           // An explicit --backend webgpu accepts a software adapter (and says so); 'all' skips a missing one.
-          be = await openBackend(kind as 'native' | 'webgpu', { allowSoftware: true, f16: flags.f16 });
+          be = await openBackend(kind as 'native' | 'webgpu', {
+            allowSoftware: true, f16: flags.f16, adapterName: flags.adapter, dawnBackend: flags.dawnBackend,
+            powerPreference: flags.power as 'high-performance' | 'low-power' | undefined,
+          });
         } catch (e) {
           if (flags.backend !== 'all') throw e;
           progress.log(`skipping ${kind}: ${(e as Error).message}`);

@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// Rebuilds BENCHMARKS.md: the summary written here, then each results file of bench/results/ as
+// written by its script (the command that made it is at its top).
+import { readFileSync, existsSync, writeFileSync, renameSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const section = (file, title) => {
+  const p = join(root, 'bench', 'results', file);
+  if (!existsSync(p)) return `## ${title}\n\n(not measured yet: see the commands above)\n`;
+  return `## ${title}\n\n` + readFileSync(p, 'utf8').replace(/^# .*\n/, '').replace(/^## /gm, '### ').trim() + '\n';
+};
+const summary = readFileSync(join(root, 'bench', 'summary.md'), 'utf8').trim();
+const text = [
+  '# Benchmarks',
+  '',
+  summary,
+  '',
+  section('cpu-ratio.md', 'Native CPU backend vs PyTorch 1.13 (CPU)'),
+  section('webgpu-vs-tfjs.md', 'WebGPU kernels vs tfjs-webgpu (same Dawn adapter, same run)'),
+  section('wgsl-matmul.md', 'WebGPU matmul variants and autotune'),
+  section('abc-auc.md', 'ABC features: melanoma-vs-rest AUC and speed'),
+].join('\n');
+const out = join(root, 'BENCHMARKS.md');
+writeFileSync(`${out}.tmp`, text);
+renameSync(`${out}.tmp`, out);

@@ -185,8 +185,10 @@ async function timeRow(be: NativeBackend, peer: TorchPeer, c: BenchCase, flags: 
   // Before each turn, a pause: OpenBLAS's threads keep spinning for ~0.1 s after a call (its
   // thread timeout) and would take a core from whichever side runs next.
   const settle = () => new Promise((r) => setTimeout(r, flags.settleMs));
+  // Warm-up runs in every turn: after the pause, the first runs of either side would also pay
+  // for waking idle cores (a sleeping pool thread on a halted vCPU can take a millisecond).
+  const warmup = flags.warmup;
   for (let r = 0; r < flags.rounds; r++) {
-    const warmup = r === 0 ? flags.warmup : 0;
     await settle();
     if (!oursError) {
       try {
@@ -202,6 +204,8 @@ async function timeRow(be: NativeBackend, peer: TorchPeer, c: BenchCase, flags: 
       else torch.push(t);
     }
   }
+  const rounds = (xs: number[]) => xs.map((x) => x.toFixed(3)).join(' ');
+  console.error(`${c.label}${c.backward ? ' (backward)' : ''}: ours ${oursError || rounds(ours)} | torch ${torchError || rounds(torch)} (ms, per round)`);
   return { c, flops: costOf(c).flops, ours: oursError || median(ours), torch: torchError || median(torch), goal: goalOf(c) };
 }
 
@@ -237,8 +241,6 @@ async function main(): Promise<void> {
   }
   const skipped = cases.filter((c) => costOf(c).flops / 1e9 > flags.maxGflop);
   const run = cases.filter((c) => !skipped.includes(c));
-  const peak = (addon.measurePeak as (threads: number) => { isa: string; perCoreGflops: number; totalGflops: number })(info.threads);
-  console.error(`peak (${peak.isa} FMA loop): ${fixed(peak.perCoreGflops, 1)} GFLOP/s per core, ${fixed(peak.totalGflops, 1)} on ${info.threads} threads`);
   const loadBefore = loadavg()[0];
   const be = new NativeBackend();
   const torch = await TorchPeer.start(flags.python, info.threads);
@@ -248,16 +250,16 @@ async function main(): Promise<void> {
     if (torch.threads !== info.threads) throw new CefmError(`cpu-ratio: torch runs ${torch.threads} threads, ours ${info.threads}`);
     console.error(`ours: ${be.description}; torch ${torch.torch} (${torch.threads} threads, BLAS ${torch.blas})`);
     for (const c of run) {
-      const row = await timeRow(be, peer, c, flags);
-      rows.push(row);
-      const t = (x: number | string) => (typeof x === 'number' ? `${fixed(x, 3)} ms` : x);
-      console.error(`${c.label}${c.backward ? ' (bwd)' : ''}: ours ${t(row.ours)}, torch ${t(row.torch)}`);
+      rows.push(await timeRow(be, peer, c, flags));
     }
   } finally {
     peer.close();
     await be.dispose();
   }
   const loadAfter = loadavg()[0];
+  // Measured last: its second of all-core FMA loops would otherwise be what the first cases follow.
+  const peak = (addon.measurePeak as (threads: number) => { isa: string; perCoreGflops: number; totalGflops: number })(info.threads);
+  console.error(`peak (${peak.isa} FMA loop): ${fixed(peak.perCoreGflops, 1)} GFLOP/s per core, ${fixed(peak.totalGflops, 1)} on ${info.threads} threads`);
   const cmd = `node dist/bench/cpu-ratio.js ${args.join(' ')}`.trim();
   const cpu = cpus();
   const notes = rows.flatMap((r) => [
@@ -272,7 +274,7 @@ async function main(): Promise<void> {
     `Load average (1 min) ${fixed(loadBefore, 1)} before the run, ${fixed(loadAfter, 1)} after, on ${cpu.length} cores: above ${cpu.length}, other processes took CPU time from both sides alike (the turns alternate), and short torch calls then often take close to a multiple of 4 ms (seemingly an OpenMP thread waiting at a barrier for a descheduled peer).`,
     `Peak: ${fixed(peak.totalGflops, 1)} GFLOP/s on ${info.threads} threads (${fixed(peak.perCoreGflops, 1)} per core), a register-only ${peak.isa} FMA loop per thread (\`measurePeak\` of the addon, each thread's FLOPs over its own CPU time).`,
     '',
-    `Each case: ${flags.rounds} rounds, each timing ours (\`benchCase\` of \`cefm-native bench kernels --backend native\`: wall time of each kernel run on the native stream) then torch (\`bench/peers/torch_cpu.py\`: wall time of the same call; backward: \`torch.autograd.grad\` of a graph built once), median of ${flags.repeats} runs per round after ${flags.warmup} warm-up, each turn after a ${flags.settleMs} ms pause (OpenBLAS's threads spin for ~0.1 s after a call and would slow whichever side came next); the time shown is the median of the round medians. Random inputs. GFLOP/s of both sides from the op's cost in src/ts/ops (the same FLOP count); "ours / torch speed" is torch ms / ours ms (> 1: ours faster). Layout ops (permute, transpose, reshape, concat): ours copies; torch's forward is made to copy too (\`.contiguous()\`, \`.clone()\`), but its backward of them is a view (no copy), hence its near-zero backward times.`,
+    `Each case: ${flags.rounds} rounds, each timing ours (\`benchCase\` of \`cefm-native bench kernels --backend native\`: wall time of each kernel run on the native stream) then torch (\`bench/peers/torch_cpu.py\`: wall time of the same call; backward: \`torch.autograd.grad\` of a graph built once), median of ${flags.repeats} runs per round after ${flags.warmup} warm-up runs in the same turn, each turn after a ${flags.settleMs} ms pause (OpenBLAS's threads spin for ~0.1 s after a call and would slow whichever side came next); the time shown is the median of the round medians. Random inputs. GFLOP/s of both sides from the op's cost in src/ts/ops (the same FLOP count); "ours / torch speed" is torch ms / ours ms (> 1: ours faster). Layout ops (permute, transpose, reshape, concat): ours copies; torch's forward is made to copy too (\`.contiguous()\`, \`.clone()\`), but its backward of them is a view (no copy), hence its near-zero backward times.`,
     '',
     tableOf(rows, peak.totalGflops),
     '',

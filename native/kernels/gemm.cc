@@ -4,10 +4,12 @@
 //   1. op(A) is packed into MR-row panels shared by all threads, in parallel (or comes from a
 //      GemmPackedA): all of it at once when it fits kWholeAFloats, else one M x K block at a time;
 //   2. the columns of C (and, when there are too few, its rows) are shared out as work items; each
-//      item packs its own op(B)[kc x nc] chunks into NR-column panels (L2) and runs the
-//      micro-kernel over every (A panel, B panel) pair, the A panel staying in L1 while the B
-//      panels stream past it; with A packed whole, an item goes through every K block in turn.
+//      item packs its own op(B)[kc x nc] chunks into NR-column panels (L2), or has the caller's
+//      GemmBPacker write them, and runs the micro-kernel over every (A panel, B panel) pair, the
+//      A panel staying in L1 while the B panels stream past it; with A packed whole, an item goes
+//      through every K block in turn.
 // No item waits for another's packing: one join after packing A, one after the items.
+// Products with very few rows or columns skip all this (gemm_small.cc).
 #include "gemm.h"
 
 #include <algorithm>
@@ -96,6 +98,7 @@ struct Problem {
   int64_t ldc;
   const GemmEpilogue* epilogue;
   const GemmPackedA* packedA;  // op(A) already packed (then A is unused)
+  const GemmBPacker* bPacker;  // B packs itself (then B is unused)
 
   const float* aAt(int64_t i, int64_t k) const { return transA ? A + k * lda + i : A + i * lda + k; }
   const float* bAt(int64_t k, int64_t j) const { return transB ? B + j * ldb + k : B + k * ldb + j; }
@@ -185,7 +188,8 @@ void computeItem(const MicroKernel& uk, const Problem& p, const Block& b, const 
   for (int64_t qc = q0; qc < q1; qc += chunkPanels) {
     const int64_t j0 = qc * NR, cols = std::min(std::min(q1, qc + chunkPanels) * NR, p.N) - j0;
     float* packedB = privateB.get(size_t(roundUp(cols, NR) * b.kc));
-    uk.packB(p.bAt(b.k0, j0), p.ldb, p.transB, b.kc, cols, packedB);
+    if (p.bPacker) p.bPacker->pack(p.bPacker->ctx, b.k0, b.kc, j0, cols, uk.nr, packedB);
+    else uk.packB(p.bAt(b.k0, j0), p.ldb, p.transB, b.kc, cols, packedB);
     for (int64_t ir = r0; ir < r1; ir += MR) {
       const int mr = int(std::min(MR, r1 - ir));
       const float* a = b.packedA + ir * b.kc;
@@ -251,7 +255,7 @@ void run(const Problem& p) {
   if (p.M <= 0 || p.N <= 0) return;
   if (p.K <= 0 || p.alpha == 0.0f) {
     scaleOnly(p);
-  } else if (!p.packedA && gemm::isSmallProduct(p.M, p.N)) {
+  } else if (!p.packedA && !p.bPacker && gemm::isSmallProduct(p.M, p.N)) {
     gemm::runSmallProduct({p.transA, p.transB, p.M, p.N, p.K, p.alpha, p.A, p.lda, p.B, p.ldb, p.beta, p.C, p.ldc,
                            p.epilogue});
   } else {
@@ -263,12 +267,12 @@ void run(const Problem& p) {
 
 void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
            const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
-  run({transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nullptr, nullptr});
+  run({transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nullptr, nullptr, nullptr});
 }
 
 void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
            const float* B, int64_t ldb, float beta, float* C, int64_t ldc, const GemmEpilogue& epilogue) {
-  run({transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, &epilogue, nullptr});
+  run({transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, &epilogue, nullptr, nullptr});
 }
 
 void sgemmBatched(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* const* A,
@@ -297,7 +301,7 @@ GemmPackedA::GemmPackedA(bool transA, int64_t M, int64_t K, float alpha, const f
   kcMax_ = K_ > 0 ? kBlock(uk, K_) : 1;
   data_.resize(size_t(paddedRows_ * K_));
   if (M_ == 0 || K_ == 0 || alpha == 0.0f) return;  // such products never read the panels
-  const Problem p{transA, false, M_, 0, K_, alpha, A, lda, nullptr, 0, 0.0f, nullptr, 0, nullptr, nullptr};
+  const Problem p{transA, false, M_, 0, K_, alpha, A, lda, nullptr, 0, 0.0f, nullptr, 0, nullptr, nullptr, nullptr};
   packWholeA(uk, p, kcMax_, double(M_) * double(K_) < 65536.0, data_.data());
 }
 
@@ -307,12 +311,21 @@ const float* GemmPackedA::block(int64_t k0, int64_t row0) const {
 
 void sgemm(const GemmPackedA& A, bool transB, int64_t N, const float* B, int64_t ldb, float beta, float* C,
            int64_t ldc) {
-  run({false, transB, A.rows(), N, A.depth(), A.alpha(), nullptr, 0, B, ldb, beta, C, ldc, nullptr, &A});
+  run({false, transB, A.rows(), N, A.depth(), A.alpha(), nullptr, 0, B, ldb, beta, C, ldc, nullptr, &A, nullptr});
 }
 
 void sgemm(const GemmPackedA& A, bool transB, int64_t N, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
            const GemmEpilogue& epilogue) {
-  run({false, transB, A.rows(), N, A.depth(), A.alpha(), nullptr, 0, B, ldb, beta, C, ldc, &epilogue, &A});
+  run({false, transB, A.rows(), N, A.depth(), A.alpha(), nullptr, 0, B, ldb, beta, C, ldc, &epilogue, &A, nullptr});
+}
+
+void sgemm(bool transA, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const GemmBPacker& B,
+           float beta, float* C, int64_t ldc) {
+  run({transA, false, M, N, K, alpha, A, lda, nullptr, 0, beta, C, ldc, nullptr, nullptr, &B});
+}
+
+void sgemm(const GemmPackedA& A, int64_t N, const GemmBPacker& B, float beta, float* C, int64_t ldc) {
+  run({false, false, A.rows(), N, A.depth(), A.alpha(), nullptr, 0, nullptr, 0, beta, C, ldc, nullptr, &A, &B});
 }
 
 }  // namespace cefm

@@ -33,6 +33,20 @@ void sgemmBatched(bool transA, bool transB, int64_t M, int64_t N, int64_t K, flo
                   int64_t lda, const float* const* B, int64_t ldb, float beta, float* const* C, int64_t ldc,
                   int64_t count);
 
+// A right operand that packs itself, for a B that exists only implicitly (a convolution's
+// im2col, read straight from the image): pack(ctx, k0, kc, j0, cols, nr, dst) writes op(B)[k0 + k,
+// j0 + j] for k < kc, j < cols into ceil(cols / nr) panels of nr columns,
+// dst[(j / nr) * kc * nr + k * nr + j % nr], zeros in the padding of the last panel. It is called
+// from several threads at once, on disjoint column ranges.
+struct GemmBPacker {
+  void (*pack)(const void* ctx, int64_t k0, int64_t kc, int64_t j0, int64_t cols, int nr, float* dst);
+  const void* ctx;
+};
+
+// C = alpha * op(A) * B + beta * C with B from a GemmBPacker.
+void sgemm(bool transA, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const GemmBPacker& B,
+           float beta, float* C, int64_t ldc);
+
 // op(A) packed once for many products with the same left operand (conv weights against every
 // band of every image, say): each product then skips packing A. Laid out for the micro-kernel of
 // this process's SIMD level; immutable once built, so threads may share it.
@@ -55,5 +69,7 @@ class GemmPackedA {
 void sgemm(const GemmPackedA& A, bool transB, int64_t N, const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
 void sgemm(const GemmPackedA& A, bool transB, int64_t N, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
            const GemmEpilogue& epilogue);
+// Both operands prepacked: op(A) from a GemmPackedA, B from a GemmBPacker.
+void sgemm(const GemmPackedA& A, int64_t N, const GemmBPacker& B, float beta, float* C, int64_t ldc);
 
 }  // namespace cefm

@@ -1,8 +1,9 @@
 // The raw GEMM as a kernel, for tests and benchmarks that need every sgemm argument:
 // inputs a, b, c (flat); output out = alpha * op(a) * op(b) + beta * c, with the leading
 // dimensions and transposes given as attrs (M, N, K, lda, ldb, ldc, transA, transB, alpha, beta);
-// packedA: 1 goes through GemmPackedA; batch: n > 1 runs sgemmBatched over n products whose
-// matrices follow each other in a, b and c (a single A for all when broadcastA: 1).
+// packedA: 1 goes through GemmPackedA, bPacker: 1 through a GemmBPacker; batch: n > 1 runs
+// sgemmBatched over n products whose matrices follow each other in a, b and c (a single A for all
+// when broadcastA: 1).
 #include <algorithm>
 #include <vector>
 
@@ -24,6 +25,24 @@ struct Operand {
 void checkOperand(const char* name, const TensorView& t, const Operand& o, int64_t count) {
   if (o.ld < o.cols) throw KernelError(std::string("leading dimension of ") + name + " is smaller than its row");
   if (o.extent(count) > t.numel()) throw KernelError(std::string(name) + " is too small for its shape");
+}
+
+// The GemmBPacker contract (gemm.h) written out plainly over an ordinary op(B).
+struct PlainB {
+  const float* b;
+  int64_t ldb;
+  bool trans;
+};
+
+void packPlainB(const void* ctx, int64_t k0, int64_t kc, int64_t j0, int64_t cols, int nr, float* dst) {
+  const PlainB& s = *static_cast<const PlainB*>(ctx);
+  const int64_t padded = (cols + nr - 1) / nr * nr;
+  for (int64_t j = 0; j < padded; j++)
+    for (int64_t k = 0; k < kc; k++) {
+      const int64_t kk = k0 + k, jj = j0 + j;
+      const float v = j >= cols ? 0.0f : s.trans ? s.b[jj * s.ldb + kk] : s.b[kk * s.ldb + jj];
+      dst[(j / nr) * kc * nr + k * nr + j % nr] = v;
+    }
 }
 
 void sgemmKernel(KernelCall& c) {
@@ -52,6 +71,11 @@ void sgemmKernel(KernelCall& c) {
       cs.push_back(out.data + z * oc.stride());
     }
     sgemmBatched(transA, transB, M, N, K, alpha, as.data(), oa.ld, bs.data(), ob.ld, beta, cs.data(), oc.ld, batch);
+  } else if (at.i64("bPacker", 0) != 0) {
+    const PlainB plain{b.data, ob.ld, transB};
+    const GemmBPacker packer{packPlainB, &plain};
+    if (at.i64("packedA", 0) != 0) sgemm(GemmPackedA(transA, M, K, alpha, a.data, oa.ld), N, packer, beta, out.data, oc.ld);
+    else sgemm(transA, M, N, K, alpha, a.data, oa.ld, packer, beta, out.data, oc.ld);
   } else if (at.i64("packedA", 0) != 0) {
     sgemm(GemmPackedA(transA, M, K, alpha, a.data, oa.ld), transB, N, b.data, ob.ld, beta, out.data, oc.ld);
   } else {

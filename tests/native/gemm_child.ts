@@ -1,8 +1,8 @@
 // Child process of gemm.test.ts: runs every sgemm case at the SIMD level and thread count set by
 // its environment (CEFM_SIMD, CEFM_THREADS) against a float64 product, and prints JSON lines:
 // first { simd, threads }, then { name, err } per case (err: ‖out − ref‖ / ‖ref‖ over C, Infinity
-// when an element is NaN or the padding of C beyond its N columns changed). A quarter of the
-// cases take A pre-packed (GemmPackedA).
+// when an element is NaN or the padding of C beyond its N columns changed). Some cases take A
+// prepacked (GemmPackedA), B from a GemmBPacker, or both.
 import { loadAddon } from '../../src/ts/addon.js';
 import { Rng, hashSeed } from '../util/rng.js';
 
@@ -81,12 +81,14 @@ for (const [si, s] of sizes.entries()) {
     if (beta === 0) for (let i = 0; i < s.m; i++) c.data.fill(NaN, i * c.ld, i * c.ld + s.n); // beta 0 must overwrite NaN
     for (const transA of [false, true])
       for (const transB of [false, true]) {
-        const packedA = +transA + 2 * +transB === scaling % 4; // one transpose pair per scaling, in turn
+        // Prepacked operands on some transpose pairs, in turn: A (GemmPackedA), B (GemmBPacker), both.
+        const pair = +transA + 2 * +transB;
+        const packedA = pair === scaling % 4, bPacker = pair === (scaling + 1) % 4 || (packedA && scaling >= 2);
         const a = store(opA, s.m, s.k, transA, pad), b = store(opB, s.k, s.n, transB, pad);
         const out = await runSgemm(a.data, b.data, c.data, {
-          M: s.m, N: s.n, K: s.k, lda: a.ld, ldb: b.ld, ldc: c.ld, transA: +transA, transB: +transB, alpha, beta, packedA: +packedA,
+          M: s.m, N: s.n, K: s.k, lda: a.ld, ldb: b.ld, ldc: c.ld, transA: +transA, transB: +transB, alpha, beta, packedA: +packedA, bPacker: +bPacker,
         });
-        const name = `${s.m}x${s.k}x${s.n} (${s.why}) transA=${transA} transB=${transB} alpha=${alpha} beta=${beta}${pad ? ' padded' : ''}${packedA ? ' packed A' : ''}`;
+        const name = `${s.m}x${s.k}x${s.n} (${s.why}) transA=${transA} transB=${transB} alpha=${alpha} beta=${beta}${pad ? ' padded' : ''}${packedA ? ' packed A' : ''}${bPacker ? ' B packer' : ''}`;
         const err = relErr(out, ref, c.data, s.m, s.n, c.ld);
         console.log(JSON.stringify({ name, err: Number.isFinite(err) ? err : 'Infinity' }));
       }

@@ -258,7 +258,7 @@ async function main(): Promise<void> {
   }
   const loadAfter = loadavg()[0];
   // Measured last: its second of all-core FMA loops would otherwise be what the first cases follow.
-  const peak = (addon.measurePeak as (threads: number) => { isa: string; perCoreGflops: number; totalGflops: number })(info.threads);
+  const peak = addon.measurePeak(info.threads);
   console.error(`peak (${peak.isa} FMA loop): ${fixed(peak.perCoreGflops, 1)} GFLOP/s per core, ${fixed(peak.totalGflops, 1)} on ${info.threads} threads`);
   const cmd = `node dist/bench/cpu-ratio.js ${args.join(' ')}`.trim();
   const cpu = cpus();

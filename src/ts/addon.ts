@@ -30,6 +30,8 @@ export interface NativeAddon {
   timeKernel(kernel: string, inputs: NativeBufferHandle[], inShapes: number[][], outputs: NativeBufferHandle[], outShapes: number[][], attrs: object, repeats: number): Promise<number[]>;
   info(): NativeInfo;
   memory(): { bytes: number; buffers: number };
+  /** Peak FLOP/s of a register-only FMA loop on this CPU (native/core/peak.cc). */
+  measurePeak(threads?: number): { isa: string; threads: number; perCoreGflops: number; totalGflops: number };
   [name: string]: unknown;
 }
 

@@ -55,10 +55,15 @@ void matmulForward(KernelCall& c) {
   const TensorView &a = c.in[0], &b = c.in[1];
   TensorView& out = c.out[0];
   MatmulPlan p = plan(a, b, out);
+  // One batched call spreads many small products over the threads (ViT's per-head scores).
+  std::vector<const float*> as(p.batch), bs(p.batch);
+  std::vector<float*> cs(p.batch);
   for (int64_t i = 0; i < p.batch; i++) {
-    sgemm(false, false, p.M, p.N, p.K, 1.0f, a.data + p.aIndex[i] * p.M * p.K, p.K, b.data + p.bIndex[i] * p.K * p.N,
-          p.N, 0.0f, out.data + i * p.M * p.N, p.N);
+    as[i] = a.data + p.aIndex[i] * p.M * p.K;
+    bs[i] = b.data + p.bIndex[i] * p.K * p.N;
+    cs[i] = out.data + i * p.M * p.N;
   }
+  sgemmBatched(false, false, p.M, p.N, p.K, 1.0f, as.data(), p.K, bs.data(), p.N, 0.0f, cs.data(), p.N, p.batch);
 }
 
 // inputs: a, b, out, dout -> da, db. A broadcast operand accumulates over the batches that share it.

@@ -1,6 +1,5 @@
 // ABC features on the ISIC 2017 sample: each feature's melanoma-vs-rest AUC (with a bootstrap 95%
-// interval), the calibration of the asymmetry threshold and the colour-presence fraction, the
-// canonical illuminant, and the measurement's speed. Writes bench/results/abc-auc.md.
+// interval), the calibration of the asymmetry threshold, and the measurement's speed. Writes bench/results/abc-auc.md.
 //
 //   npx tsc -p . && CEFM_ADDON=build/Release/cefm_native.node node dist/bench/abc-auc.js [isic2017-root]
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -11,54 +10,16 @@ import { measureAbcSamples } from '../src/ts/concepts/abc-batch.js';
 import { type Mask, readMask, readRgb, type RgbImage } from '../src/ts/data/image.js';
 import { openDatasets } from '../src/ts/data/spec.js';
 import { packageRoot } from '../src/ts/paths.js';
+import { bootstrapInterval, rocAuc } from './roc.js';
 
 const root = process.argv[2] ?? join(packageRoot, '..', 'shared', 'data', 'isic2017-sample');
 const outFile = join(packageRoot, 'bench', 'results', 'abc-auc.md');
-
-/** Area under the ROC curve: the probability that a positive scores above a negative (ties count half). */
-function rocAuc(scores: number[], labels: number[]): number {
-  const order = scores.map((s, i) => [s, i] as const).sort((a, b) => a[0] - b[0]);
-  const ranks = new Array<number>(scores.length);
-  for (let i = 0; i < order.length; ) {
-    let j = i;
-    while (j + 1 < order.length && order[j + 1][0] === order[i][0]) j++;
-    for (let k = i; k <= j; k++) ranks[order[k][1]] = (i + j) / 2 + 1; // average rank of a tie
-    i = j + 1;
-  }
-  const pos = labels.filter((l) => l === 1).length, neg = labels.length - pos;
-  const rankSum = ranks.reduce((s, r, i) => s + (labels[i] === 1 ? r : 0), 0);
-  return (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
-}
-
-/** Percentile bootstrap interval of the AUC, resampling melanomas and the rest separately (seeded). */
-function bootstrapInterval(scores: number[], labels: number[], rounds = 2000): [number, number] {
-  let seed = 12345;
-  const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296);
-  const pos = scores.flatMap((s, i) => (labels[i] ? [s] : [])), neg = scores.flatMap((s, i) => (labels[i] ? [] : [s]));
-  const pick = (a: number[]) => a.map(() => a[Math.floor(random() * a.length)]);
-  const aucs: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const p = pick(pos), n = pick(neg);
-    aucs.push(rocAuc([...p, ...n], [...p.map(() => 1), ...n.map(() => 0)]));
-  }
-  aucs.sort((a, b) => a - b);
-  return [aucs[Math.floor(0.025 * rounds)], aucs[Math.floor(0.975 * rounds)]];
-}
 
 const median = (a: number[]) => {
   const s = [...a].sort((x, y) => x - y);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 const fmt = (x: number, d = 3) => (Math.abs(x) >= 1000 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(d));
-
-/** Shades-of-grey illuminant (linear sRGB, Minkowski p) of a whole image, as the measurement estimates it. */
-function shadesOfGrey(img: RgbImage, p: number): number[] {
-  const lin = (c: number) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
-  const table = Array.from({ length: 256 }, (_, i) => lin(i / 255) ** p);
-  const sum = [0, 0, 0];
-  for (let i = 0; i < img.data.length; i += 3) for (let c = 0; c < 3; c++) sum[c] += table[img.data[i + c]];
-  return sum.map((s) => (s / (img.width * img.height)) ** (1 / p));
-}
 
 async function main() {
   const { samples } = await openDatasets([`isic2017:${root}`]);
@@ -127,18 +88,7 @@ async function main() {
   }
   lines.push('| threshold | AUC of asymmetry_axes | images with 0 / 1 / 2 asymmetric axes |', '|---|---|---|');
   for (const g of [...grid].sort((a, b) => b.auc - a.auc).slice(0, 5)) lines.push(`| ${g.t.toFixed(2)} | ${g.auc.toFixed(3)} | ${g.dist.join(' / ')} |`);
-  lines.push('', `## Colour presence fraction (in use: ${k.color_present_fraction})`, '');
-  lines.push('| a colour is present above | AUC of color_count | mean colours, melanoma | mean colours, other |', '|---|---|---|---|');
-  for (const t of [0.01, 0.02, 0.05, 0.1, 0.15, 0.2]) {
-    const counts = features.map((f) => COLOR_NAMES.filter((c) => f.color_fractions[c] >= t).length);
-    const mean = (sel: number) => counts.filter((_, i) => labels[i] === sel).reduce((a, b) => a + b, 0) / counts.filter((_, i) => labels[i] === sel).length;
-    lines.push(`| ${t} | ${rocAuc(counts, labels).toFixed(3)} | ${mean(1).toFixed(2)} | ${mean(0).toFixed(2)} |`);
-  }
-  const illum = decoded.map((d) => shadesOfGrey(d.image, k.shades_of_grey_order));
-  const meanIllum = [0, 1, 2].map((c) => illum.reduce((s, e) => s + e[c], 0) / illum.length);
-  lines.push('', '## Canonical illuminant', '');
-  lines.push(`Mean shades-of-grey (p = ${k.shades_of_grey_order}) illuminant over these images, linear sRGB: ` +
-    `(${meanIllum.map((x) => x.toFixed(3)).join(', ')}); in use: (${k.canonical_illuminant.join(', ')}).`, '');
+  lines.push('', 'Colour presence fractions and the canonical illuminant are calibrated on Derm7pt train by bench/abc-colour-validation.ts.', '');
 
   const areas = features.map((f) => f.area_px);
   const largest = areas.indexOf(Math.max(...areas));

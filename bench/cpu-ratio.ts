@@ -9,30 +9,19 @@
 //                              [--settle-ms 300] [--python /usr/bin/python3] [--out file]
 // node dist/bench/cpu-ratio.js --list-cases     the cases as JSON, for torch_cpu.py --cases
 // The thread count is the native pool's: set CEFM_THREADS (torch gets the same).
-import { spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { loadAddon } from '../src/ts/addon.js';
 import { writeFileAtomic } from '../src/ts/atomic.js';
 import { NativeBackend } from '../src/ts/backend/native.js';
 import type { BenchCase } from '../src/ts/bench/case.js';
+import type { Attrs } from '../src/ts/ops/op.js';
 import { allBenchCases } from '../src/ts/bench/cases/index.js';
 import { benchCase, median } from '../src/ts/bench/kernels.js';
 import { CefmError } from '../src/ts/errors.js';
-import type { Attrs } from '../src/ts/ops/op.js';
 import { getOp, opNames } from '../src/ts/ops/registry.js';
 import { packageRoot } from '../src/ts/paths.js';
-
-/** What torch_cpu.py needs: the case with normalised attrs and its differentiable inputs. */
-interface PeerCase {
-  label: string;
-  op: string;
-  backward: boolean;
-  shapes: number[][];
-  attrs: Attrs;
-  differentiable: boolean[] | null;
-}
+import { peerCase, TorchPeer } from './peers/torch-peer.js';
 
 /** The speed the issue asks for, as our speed / torch's. */
 interface Goal {
@@ -115,56 +104,6 @@ function costOf(c: BenchCase): { flops: number; bytes: number } {
   if (!c.backward) return def.cost(c.shapes, attrs);
   const f = def.cost(c.shapes, attrs);
   return def.backwardCost?.(c.shapes, attrs) ?? { flops: 2 * f.flops, bytes: 2 * f.bytes };
-}
-
-function peerCase(c: BenchCase): PeerCase {
-  const def = getOp(c.op);
-  const attrs = def.normalize(c.shapes, c.attrs ?? {});
-  return {
-    label: c.label, op: c.op, backward: !!c.backward, shapes: c.shapes, attrs,
-    differentiable: c.backward && def.differentiable ? def.differentiable(c.shapes, attrs) : null,
-  };
-}
-
-/** torch_cpu.py --serve: one JSON request line in, one JSON result line out. */
-class TorchPeer {
-  private readonly waiting: ((line: string) => void)[] = [];
-  private readonly child: ReturnType<typeof spawn>;
-  private exitReason = 'torch_cpu.py exited';
-
-  private constructor(python: string, threads: number) {
-    const script = join(packageRoot, 'bench', 'peers', 'torch_cpu.py');
-    this.child = spawn(python, [script, '--threads', String(threads), '--serve'], { stdio: ['pipe', 'pipe', 'inherit'] });
-    this.child.on('error', (e) => { this.exitReason = `cannot run ${python} ${script}: ${e.message}`; });
-    this.child.stdin!.on('error', () => {}); // a write to a dead peer: reported by the close handler below
-    const lines = createInterface({ input: this.child.stdout! });
-    lines.on('line', (l) => this.waiting.shift()?.(l));
-    // a dead peer answers every pending request with an error instead of hanging the run
-    lines.on('close', () => this.waiting.splice(0).forEach((w) => w(JSON.stringify({ error: this.exitReason }))));
-  }
-
-  private next(): Promise<Record<string, unknown>> {
-    return new Promise((r) => this.waiting.push((line) => r(JSON.parse(line))));
-  }
-
-  /** Starts the peer; resolves to it with its first line (torch version, threads, BLAS). */
-  static async start(python: string, threads: number): Promise<{ peer: TorchPeer; torch: string; threads: number; blas: string }> {
-    const peer = new TorchPeer(python, threads);
-    const header = await peer.next();
-    if (header.error) throw new CefmError(`cpu-ratio: ${header.error}`);
-    return { peer, torch: String(header.torch), threads: Number(header.threads), blas: String(header.blas) };
-  }
-
-  async time(c: PeerCase, repeats: number, warmup: number): Promise<number | string> {
-    const reply = this.next();
-    this.child.stdin!.write(`${JSON.stringify({ case: c, repeats, warmup })}\n`);
-    const res = await reply;
-    return typeof res.medianMs === 'number' ? res.medianMs : String(res.error);
-  }
-
-  close(): void {
-    this.child.stdin!.end();
-  }
 }
 
 interface Row {

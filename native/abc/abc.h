@@ -14,6 +14,9 @@ constexpr double kPi = 3.14159265358979323846;  // M_PI is not standard C++
 // The six dermoscopic colours, in this order everywhere (fractions, flags, class map).
 enum DermoscopicColour { kWhite = 0, kRed, kLightBrown, kDarkBrown, kBlueGray, kBlack, kColourCount };
 extern const char* const kColourNames[kColourCount];  // "white", "red", "light_brown", ...
+// Colour-class map values besides the six colours: a lesion pixel nearest to the skin's own colour,
+// and a pixel outside the lesion.
+constexpr uint8_t kSkinLike = kColourCount, kOutsideLesion = kColourCount + 1;
 
 // A problem with the input (empty mask, wrong sizes): the message is one line for the user.
 struct AbcError : std::runtime_error {
@@ -42,6 +45,12 @@ struct AbcFeatures {
   std::array<double, kColourCount> colourFractions{};
   std::array<bool, kColourCount> colours{};
   int colourCount = 0;
+  // The colour constancy and skin reference the colours were judged against: the shades-of-grey
+  // illuminant (linear RGB) of the skin, the skin's CIELAB after correction, how many skin pixels
+  // were used (0: too few, the whole image gave the illuminant), the lesion's skin-coloured share.
+  std::array<double, 3> illuminant{}, skinLab{};
+  int64_t skinPixels = 0;
+  double skinLikeFraction = 0;
   int64_t areaPx = 0;
   double perimeterPx = 0;
 };
@@ -55,7 +64,7 @@ struct Point {
 struct AbcGeometry {
   int width = 0, height = 0;
   std::vector<uint8_t> mask;        // 0/1, the largest component with holes filled
-  std::vector<uint8_t> colourClass; // DermoscopicColour per pixel, kColourCount outside the lesion
+  std::vector<uint8_t> colourClass; // DermoscopicColour per lesion pixel or kSkinLike; kOutsideLesion outside
   std::vector<Point> contour;       // smoothed, clockwise on screen, pixel-centre coordinates
   Point centroid, majorAxis;        // majorAxis: unit vector; the minor axis is its perpendicular
   double majorLength = 0, minorLength = 0;  // 4 sqrt(eigenvalue): full axis lengths of the equal-moment ellipse

@@ -25,6 +25,12 @@ Napi::Array pair(Napi::Env env, double a, double b) {
   return arr;
 }
 
+Napi::Array triple(Napi::Env env, const double* v) {
+  Napi::Array arr = Napi::Array::New(env, 3);
+  for (uint32_t i = 0; i < 3; i++) arr.Set(i, v[i]);
+  return arr;
+}
+
 Napi::Object colourObject(Napi::Env env, const std::array<double, abc::kColourCount>* fractions, const std::array<bool, abc::kColourCount>* flags) {
   Napi::Object o = Napi::Object::New(env);
   for (int c = 0; c < abc::kColourCount; c++) {
@@ -35,7 +41,7 @@ Napi::Object colourObject(Napi::Env env, const std::array<double, abc::kColourCo
 }
 
 // The feature object: the keys of `cefm-native abc --json` (snake case), plus the per-axis shape
-// and colour parts of the asymmetry index.
+// and colour parts of the asymmetry index and the skin reference the colours were judged against.
 Napi::Object featuresObject(Napi::Env env, const AbcFeatures& f) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("A", f.A);
@@ -55,6 +61,10 @@ Napi::Object featuresObject(Napi::Env env, const AbcFeatures& f) {
   o.Set("perimeter_px", f.perimeterPx);
   o.Set("asymmetry_shape", pair(env, f.shapeAsymmetry[0], f.shapeAsymmetry[1]));
   o.Set("asymmetry_colour", pair(env, f.colourAsymmetry[0], f.colourAsymmetry[1]));
+  o.Set("illuminant", triple(env, f.illuminant.data()));
+  o.Set("skin_lab", triple(env, f.skinLab.data()));
+  o.Set("skin_pixels", double(f.skinPixels));
+  o.Set("skin_like_fraction", f.skinLikeFraction);
   return o;
 }
 
@@ -146,11 +156,24 @@ Napi::Value AbcMeasure(const Napi::CallbackInfo& info) {
 Napi::Object constantsObject(Napi::Env env) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("asymmetry_threshold", abc::kAsymmetryThreshold);
-  o.Set("color_present_fraction", abc::kColourPresentFraction);
+  std::array<double, abc::kColourCount> present;
+  for (int c = 0; c < abc::kColourCount; c++) present[c] = abc::kColourPresentFractions[c];
+  o.Set("color_present_fractions", colourObject(env, &present, nullptr));
   o.Set("shades_of_grey_order", abc::kShadesOfGreyOrder);
-  Napi::Array illum = Napi::Array::New(env, 3);
-  for (uint32_t c = 0; c < 3; c++) illum.Set(c, abc::kCanonicalIlluminant[c]);
-  o.Set("canonical_illuminant", illum);
+  o.Set("canonical_illuminant", triple(env, abc::kCanonicalIlluminant));
+  o.Set("skin_reach", abc::kSkinReach);
+  o.Set("skin_dark_fraction", abc::kSkinDarkFraction);
+  o.Set("min_skin_pixels", abc::kMinSkinPixels);
+  // [L, a, b, relative L, relative a, relative b] per colour, then the skin.
+  Napi::Object refs = Napi::Object::New(env);
+  for (int c = 0; c <= abc::kColourCount; c++) {
+    const abc::ReferenceColour& r = abc::kReferenceColours[c];
+    Napi::Array v = Napi::Array::New(env, 6);
+    const double vals[6] = {r.L, r.a, r.b, double(r.relativeL), double(r.relativeA), double(r.relativeB)};
+    for (uint32_t i = 0; i < 6; i++) v.Set(i, vals[i]);
+    refs.Set(c < abc::kColourCount ? abc::kColourNames[c] : "skin", v);
+  }
+  o.Set("reference_colours", refs);
   o.Set("contour_sigma_min", abc::kContourSigmaMin);
   o.Set("contour_sigma_scale", abc::kContourSigmaScale);
   o.Set("narrow_fraction", abc::kNarrowFraction);

@@ -30,14 +30,39 @@ constexpr double kAbruptFraction = 0.5;
 constexpr double kMinBorderContrast = 8.0;
 
 // ---- C ------------------------------------------------------------------------------------
-// A dermoscopic colour is present when at least this fraction of the lesion is nearest to it.
-constexpr double kColourPresentFraction = 0.10;
-// Shades-of-grey colour constancy (Finlayson & Trezzi 2004): Minkowski norm order.
+// The surrounding skin: non-lesion pixels within kSkinReach equivalent radii of the lesion's bounding
+// box, less the darkest kSkinDarkFraction of them (hair, shadows, the dark rim of the dermatoscope's
+// field). With fewer than kMinSkinPixels of them (a lesion filling the frame) the whole image is used.
+constexpr double kSkinReach = 1.0;
+constexpr double kSkinDarkFraction = 0.25;
+constexpr int kMinSkinPixels = 200;
+// Shades-of-grey colour constancy (Finlayson & Trezzi 2004) over the skin: Minkowski norm order.
 constexpr double kShadesOfGreyOrder = 6.0;
-// The canonical illuminant (linear sRGB) every image is moved to before its pixels are compared with
-// the reference colours: the mean shades-of-grey estimate over the 150 ISIC 2017 sample images
-// (bench/abc-auc.ts prints it), i.e. the typical colour cast of dermoscopy photographs.
-constexpr double kCanonicalIlluminant[3] = {0.691, 0.399, 0.382};
+// The canonical skin illuminant (linear sRGB): every image's skin estimate is moved onto it (von
+// Kries). The median shades-of-grey skin estimate over Derm7pt's train split (bench/abc-colour-validation.ts).
+constexpr double kCanonicalIlluminant[3] = {0.825, 0.711, 0.631};
+
+// The reference colours in CIELAB after colour constancy. Coordinates flagged relative are offsets
+// from the patient's skin (its mean CIELAB colour); the others are absolute. Order: the six
+// dermoscopic colours (DermoscopicColour), then the skin itself (lesion pixels nearest to it are
+// skin-coloured, counted in no colour). docs/abc.md gives each value's provenance.
+struct ReferenceColour {
+  double L, a, b;
+  bool relativeL, relativeA, relativeB;
+};
+constexpr ReferenceColour kReferenceColours[7] = {
+    {4.0, 0.0, 0.0, true, false, false},      // white: lighter than the skin, near neutral
+    {45.0, 50.0, 25.0, false, false, false},  // red
+    {-15.0, 2.0, 8.0, true, true, true},      // light brown
+    {-35.0, 2.0, 2.0, true, true, true},      // dark brown
+    {-25.0, 0.0, -2.0, true, false, false},   // blue-gray
+    {12.0, 3.0, 2.0, false, false, false},    // black
+    {0.0, 0.0, 0.0, true, true, true},        // the skin
+};
+// A dermoscopic colour is present when at least this fraction of the lesion is nearest to it, per
+// colour (white, red, light brown, dark brown, blue-gray, black): calibrated on Derm7pt's train split
+// only, for the melanoma AUC of the colour count (bench/abc-colour-validation.ts, countThresholds).
+constexpr double kColourPresentFractions[6] = {0.01, 0.05, 0.30, 0.03, 0.01, 0.01};
 
 }  // namespace abc
 }  // namespace cefm

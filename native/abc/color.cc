@@ -13,35 +13,27 @@ const char* const kColourNames[kColourCount] = {"white", "red", "light_brown", "
 
 namespace {
 
-// Reference colours (8-bit sRGB) of the six dermoscopic colours, from Kasmi & Mokrani, "Classification
-// of malignant melanoma and benign skin lesions: implementation of automatic ABCD rule", IET Image
-// Processing 10(6), 2016, doi:10.1049/iet-ipr.2015.0385. Compared in CIELAB here.
-constexpr uint8_t kReferenceRgb[kColourCount][3] = {
-    {197, 188, 217},  // white
-    {118, 21, 17},    // red
-    {163, 82, 16},    // light brown
-    {135, 44, 5},     // dark brown
-    {113, 108, 139},  // blue-gray
-    {41, 31, 30},     // black
-};
+constexpr int kReferenceCount = kColourCount + 1;  // the six colours and the skin
 
-// Assigns linear-RGB colours to the nearest reference colour in CIELAB (Euclidean, CIE76). A whole
-// row at a time in plain float arithmetic without branches, which the compiler vectorises.
+// Assigns linear-RGB colours to the nearest reference colour in CIELAB (Euclidean, CIE76), the
+// references placed relative to this patient's skin where abc_params.h says so. A whole row at a
+// time in plain float arithmetic without branches, which the compiler vectorises.
 class NearestReference {
  public:
-  NearestReference() {
-    const auto& lin = srgbToLinearTable();
-    for (int c = 0; c < kColourCount; c++) {
-      const Lab lab = linearRgbToLab(lin[kReferenceRgb[c][0]], lin[kReferenceRgb[c][1]], lin[kReferenceRgb[c][2]]);
-      L_[c] = lab.L, a_[c] = lab.a, b_[c] = lab.b;
+  explicit NearestReference(const std::array<double, 3>& skin) {
+    for (int c = 0; c < kReferenceCount; c++) {
+      const ReferenceColour& r = kReferenceColours[c];
+      L_[c] = float(r.L + (r.relativeL ? skin[0] : 0.0));
+      a_[c] = float(r.a + (r.relativeA ? skin[1] : 0.0));
+      b_[c] = float(r.b + (r.relativeB ? skin[2] : 0.0));
     }
   }
   void classifyRow(const float* __restrict r, const float* __restrict g, const float* __restrict b, uint8_t* __restrict out, int n) const {
     for (int i = 0; i < n; i++) {
       const Lab lab = linearRgbToLab(r[i], g[i], b[i]);
       float bestD = 3.4e38f, best = 0.f;
-#pragma GCC unroll 6
-      for (int c = 0; c < kColourCount; c++) {
+#pragma GCC unroll 7
+      for (int c = 0; c < kReferenceCount; c++) {
         const float dL = lab.L - L_[c], da = lab.a - a_[c], db = lab.b - b_[c];
         const float d = dL * dL + da * da + db * db;
         const bool closer = d < bestD;  // strict: the first of equals wins
@@ -53,8 +45,72 @@ class NearestReference {
   }
 
  private:
-  float L_[kColourCount], a_[kColourCount], b_[kColourCount];
+  float L_[kReferenceCount], a_[kReferenceCount], b_[kReferenceCount];
 };
+
+// BT.601 grey level of an 8-bit pixel, rounded, in integers (exact, for the skin's darkness cut).
+inline int greyByte(const uint8_t* px) { return (299 * px[0] + 587 * px[1] + 114 * px[2] + 500) / 1000; }
+
+// Colour constancy from the skin around the lesion: the shades-of-grey illuminant of the skin pixels
+// (abc_params.h: kSkinReach, kSkinDarkFraction), the von Kries gains that move it onto the canonical
+// illuminant, and the skin's corrected CIELAB colour. Falls back to the whole image when the
+// lesion leaves too little skin.
+struct SkinReference {
+  std::array<double, 3> illuminant{}, gain{}, lab{};
+  int64_t pixels = 0;
+};
+
+SkinReference estimateSkin(const Lesion& lesion) {
+  const int w = lesion.width(), h = lesion.height();
+  const Box& b = lesion.bbox;
+  const int reach = int(std::ceil(kSkinReach * lesion.equivalentRadius()));
+  const int x0 = std::max(0, b.x0 - reach), x1 = std::min(w - 1, b.x1 + reach);
+  const int y0 = std::max(0, b.y0 - reach), y1 = std::min(h - 1, b.y1 + reach);
+  std::array<int64_t, 256> histogram{};
+  int64_t n = 0;
+  for (int y = y0; y <= y1; y++) {
+    for (int x = x0; x <= x1; x++) {
+      if (lesion.mask[size_t(y) * w + x]) continue;
+      histogram[greyByte(lesion.image.data + 3 * (size_t(y) * w + x))]++;
+      n++;
+    }
+  }
+  SkinReference skin;
+  const auto& lin = srgbToLinearTable();
+  const double p = kShadesOfGreyOrder;
+  std::array<double, 256> powered;
+  for (int i = 0; i < 256; i++) powered[i] = std::pow(double(lin[i]), p);
+  std::array<double, 3> sumPow{0, 0, 0}, sumLin{0, 0, 0};
+  if (n >= kMinSkinPixels) {
+    // Drop the darkest fraction: keep grey >= the grey at rank floor(fraction * n) (0-based, ascending).
+    const int64_t rank = int64_t(std::floor(kSkinDarkFraction * double(n)));
+    int cut = 0;
+    for (int64_t below = 0; cut < 255 && below + histogram[cut] <= rank; cut++) below += histogram[cut];
+    for (int y = y0; y <= y1; y++) {
+      for (int x = x0; x <= x1; x++) {
+        const uint8_t* px = lesion.image.data + 3 * (size_t(y) * w + x);
+        if (lesion.mask[size_t(y) * w + x] || greyByte(px) < cut) continue;
+        for (int c = 0; c < 3; c++) sumPow[c] += powered[px[c]], sumLin[c] += lin[px[c]];
+        skin.pixels++;
+      }
+    }
+  } else {
+    for (size_t i = 0; i < size_t(w) * h; i++) {
+      const uint8_t* px = lesion.image.data + 3 * i;
+      for (int c = 0; c < 3; c++) sumPow[c] += powered[px[c]], sumLin[c] += lin[px[c]];
+    }
+  }
+  const double count = skin.pixels ? double(skin.pixels) : double(size_t(w) * h);
+  double mean[3];
+  for (int c = 0; c < 3; c++) {
+    skin.illuminant[c] = std::pow(sumPow[c] / count, 1.0 / p);
+    skin.gain[c] = skin.illuminant[c] > 0 ? kCanonicalIlluminant[c] / skin.illuminant[c] : 1.0;
+    mean[c] = std::min(1.0, skin.gain[c] * sumLin[c] / count);
+  }
+  const Lab lab = linearRgbToLab(float(mean[0]), float(mean[1]), float(mean[2]));
+  skin.lab = {lab.L, lab.a, lab.b};
+  return skin;
+}
 
 // Standard deviation of hue angles (degrees) as the circular standard deviation sqrt(-2 ln R),
 // R = length of the mean unit vector, on the 0..255 scale (a full turn = 255). It equals the plain
@@ -96,11 +152,10 @@ std::vector<uint8_t> measureColour(const Lesion& lesion, AbcFeatures& out) {
   const int w = lesion.width(), h = lesion.height();
   const Box& b = lesion.bbox;
   const auto& lin = srgbToLinearTable();
-  // Colour constancy: von Kries scaling in linear light that moves this image's shades-of-grey
-  // illuminant onto the canonical dermoscopy illuminant the reference colours are read under.
-  const std::array<double, 3> illum = shadesOfGrey(lesion.image, kShadesOfGreyOrder);
-  double gain[3];
-  for (int c = 0; c < 3; c++) gain[c] = illum[c] > 0 ? kCanonicalIlluminant[c] / illum[c] : 1.0;
+  const SkinReference skin = estimateSkin(lesion);
+  out.illuminant = skin.illuminant;
+  out.skinLab = skin.lab;
+  out.skinPixels = skin.pixels;
 
   // 3x3 mean of the linear RGB of lesion pixels only (background never bleeds into the border
   // ring), so JPEG noise does not flip single pixels between neighbouring classes. Each row's
@@ -128,12 +183,12 @@ std::vector<uint8_t> measureColour(const Lesion& lesion, AbcFeatures& out) {
   horizontalSums(b.y0 - 1, &ring[0]);
   horizontalSums(b.y0, &ring[rowLen]);
 
-  const NearestReference nearest;
-  const float gains[3] = {float(gain[0]), float(gain[1]), float(gain[2])};
+  const NearestReference nearest(skin.lab);
+  const float gains[3] = {float(skin.gain[0]), float(skin.gain[1]), float(skin.gain[2])};
   std::vector<float> rgb(3 * plane);
   std::vector<uint8_t> rowClass(plane);
-  std::vector<uint8_t> classes(size_t(w) * h, uint8_t(kColourCount));
-  std::array<int64_t, kColourCount> counts{};
+  std::vector<uint8_t> classes(size_t(w) * h, kOutsideLesion);
+  std::array<int64_t, kReferenceCount> counts{};
   int64_t n = 0;
   for (int y = b.y0; y <= b.y1; y++) {
     const int k = y - b.y0;  // rows y-1, y, y+1 sit in ring slots k, k+1, k+2 (mod 3)
@@ -162,9 +217,10 @@ std::vector<uint8_t> measureColour(const Lesion& lesion, AbcFeatures& out) {
   out.colourCount = 0;
   for (int c = 0; c < kColourCount; c++) {
     out.colourFractions[c] = double(counts[c]) / double(n);
-    out.colours[c] = out.colourFractions[c] >= kColourPresentFraction;
+    out.colours[c] = out.colourFractions[c] >= kColourPresentFractions[c];
     out.colourCount += out.colours[c];
   }
+  out.skinLikeFraction = double(counts[kSkinLike]) / double(n);
   return classes;
 }
 

@@ -72,19 +72,5 @@ const std::array<float, 256>& srgbToLinearTable() {
   return table;
 }
 
-std::array<double, 3> shadesOfGrey(const RgbView& image, double p) {
-  std::array<double, 256> powered;
-  const auto& lin = srgbToLinearTable();
-  for (int i = 0; i < 256; i++) powered[i] = std::pow(double(lin[i]), p);
-  std::array<double, 3> sum{0, 0, 0};
-  const size_t n = size_t(image.width) * image.height;
-  for (size_t i = 0; i < n; i++) {
-    const uint8_t* px = image.data + 3 * i;
-    sum[0] += powered[px[0]], sum[1] += powered[px[1]], sum[2] += powered[px[2]];
-  }
-  for (double& s : sum) s = std::pow(s / double(n), 1.0 / p);
-  return sum;
-}
-
 }  // namespace abc
 }  // namespace cefm

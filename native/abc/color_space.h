@@ -94,9 +94,5 @@ inline Lab linearRgbToLab(float r, float g, float b) {
   return {116.f * fy - 16.f, 500.f * (fx - fy), 200.f * (fy - fz)};
 }
 
-// The illuminant colour (linear RGB) estimated by shades of grey: the Minkowski p-norm mean of
-// each channel over the whole image (Finlayson & Trezzi 2004).
-std::array<double, 3> shadesOfGrey(const RgbView& image, double p);
-
 }  // namespace abc
 }  // namespace cefm

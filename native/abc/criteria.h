@@ -30,7 +30,7 @@ struct Lesion {
 };
 
 // C: sigma H/S/V, the colour-class fractions and presence; returns the class of every pixel
-// (kColourCount outside the lesion).
+// (kSkinLike for skin-coloured lesion pixels, kOutsideLesion outside).
 std::vector<uint8_t> measureColour(const Lesion& lesion, AbcFeatures& out);
 
 // A: CEFM's mirror difference and the per-axis shape and colour non-overlap (needs the class map).

@@ -1,9 +1,13 @@
 // N-API surface of the native backend: buffers, the kernel stream, timing and info.
 #include "bindings.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <string>
 #include <future>
 #include <limits>
 
@@ -12,6 +16,10 @@
 #include "parallel.h"
 #include "peak.h"
 #include "stream.h"
+
+#ifndef _WIN32
+#include <unistd.h>
+#endif
 
 namespace cefm {
 
@@ -149,6 +157,16 @@ class StreamWaiter : public Napi::AsyncWorker {
   std::function<Napi::Value(Napi::Env)> result_;
 };
 
+// How long the JS thread may block in sync/read before handing the wait to a libuv thread:
+// CEFM_SYNC_WAIT_US, default 3000 µs (0: always async).
+static int64_t syncWaitMicros() {
+  static const int64_t us = [] {
+    const char* env = std::getenv("CEFM_SYNC_WAIT_US");
+    return env ? std::max<int64_t>(0, std::atoll(env)) : int64_t(3000);
+  }();
+  return us;
+}
+
 // Enqueues `task` and returns a promise settled once it has run (rejected on any stream error).
 static Napi::Value whenDone(Napi::Env env, std::function<void()> task, std::function<Napi::Value(Napi::Env)> result) {
   auto done = std::make_shared<std::promise<void>>();
@@ -160,6 +178,15 @@ static Napi::Value whenDone(Napi::Env env, std::function<void()> task, std::func
     } signal{done};
     if (task) task();
   });
+  // Most waits end within a few milliseconds: wait here first, which saves the hop through a
+  // libuv thread and back (~0.1 ms, as much as a small kernel); only longer waits go async.
+  if (fut.wait_for(std::chrono::microseconds(syncWaitMicros())) == std::future_status::ready) {
+    auto deferred = Napi::Promise::Deferred::New(env);
+    std::string err = defaultStream().takeError();
+    if (!err.empty()) deferred.Reject(Napi::Error::New(env, err).Value());
+    else deferred.Resolve(result ? result(env) : env.Undefined());
+    return deferred.Promise();
+  }
   auto* w = new StreamWaiter(env, [fut] { fut.wait(); }, std::move(result));
   w->Queue();
   return w->Promise();
@@ -204,7 +231,18 @@ static Napi::Value Enqueue(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-static Napi::Value Sync(const Napi::CallbackInfo& info) { return whenDone(info.Env(), nullptr, nullptr); }
+static Napi::Value Sync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  // Fast path: the stream drains within the wait budget (no marker task, no libuv hop).
+  if (syncWaitMicros() > 0 && defaultStream().drainFor(syncWaitMicros())) {
+    auto deferred = Napi::Promise::Deferred::New(env);
+    std::string err = defaultStream().takeError();
+    if (!err.empty()) deferred.Reject(Napi::Error::New(env, err).Value());
+    else deferred.Resolve(env.Undefined());
+    return deferred.Promise();
+  }
+  return whenDone(env, nullptr, nullptr);
+}
 
 // Same args as enqueue plus a repeat count; resolves to the wall time of each run in ms.
 static Napi::Value TimeKernel(const Napi::CallbackInfo& info) {
@@ -252,7 +290,60 @@ static Napi::Value Memory(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// ---- fd 2 capture: Dawn's native code prints adapter warnings straight to stderr, where no JS
+// hook sees them. The WebGPU backend captures fd 2 into a temp file around adapter and device
+// creation and filters what it read back (src/ts/backend/webgpu/dawn-log.ts).
+
+static int savedStderr = -1;
+static FILE* captureFile = nullptr;
+
+// captureStderr(): true when fd 2 now goes to a temp file (false: not supported, or already on).
+static Napi::Value CaptureStderr(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+#ifdef _WIN32
+  return Napi::Boolean::New(env, false);
+#else
+  if (savedStderr >= 0) return Napi::Boolean::New(env, false);
+  fflush(stderr);
+  FILE* f = tmpfile();
+  if (!f) return Napi::Boolean::New(env, false);
+  int saved = dup(2);
+  if (saved < 0 || dup2(fileno(f), 2) < 0) {
+    if (saved >= 0) close(saved);
+    fclose(f);
+    return Napi::Boolean::New(env, false);
+  }
+  savedStderr = saved;
+  captureFile = f;
+  return Napi::Boolean::New(env, true);
+#endif
+}
+
+// releaseStderr(): restores fd 2 and returns what was written to it meanwhile.
+static Napi::Value ReleaseStderr(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string text;
+#ifndef _WIN32
+  if (savedStderr >= 0) {
+    fflush(stderr);
+    dup2(savedStderr, 2);
+    close(savedStderr);
+    savedStderr = -1;
+    int fd = fileno(captureFile);
+    lseek(fd, 0, SEEK_SET);
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0) text.append(buf, size_t(n));
+    fclose(captureFile);
+    captureFile = nullptr;
+  }
+#endif
+  return Napi::String::New(env, text);
+}
+
 void registerRuntimeBindings(Napi::Env env, Napi::Object exports) {
+  exports.Set("captureStderr", Napi::Function::New(env, CaptureStderr));
+  exports.Set("releaseStderr", Napi::Function::New(env, ReleaseStderr));
   NativeBuffer::Init(env, exports);
   exports.Set("alloc", Napi::Function::New(env, Alloc));
   exports.Set("fromArray", Napi::Function::New(env, FromArray));

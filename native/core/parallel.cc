@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include "spin.h"
 
 namespace cefm {
 
@@ -14,20 +17,19 @@ namespace {
 
 thread_local bool insideParallel = false;
 
-// Workers sleep on a condition variable between jobs; a job is split into chunks taken from an
-// atomic counter so uneven chunks balance themselves.
+// A job is published as one 64-bit ticket: generation (high 32 bits), chunk count (bits 16-31) and
+// the next unclaimed chunk (low 16 bits). Threads claim chunks by compare-and-swap on the ticket,
+// so a thread that wakes late, after its job is over, can never claim a chunk of the next one (the
+// generation differs), and the caller waits only for the chunks to be done, never for a thread
+// that is descheduled and has nothing left to do.
+//
+// Between jobs, workers spin for a while (spinWaitMicros) before sleeping on a condition variable:
+// the ops of a model step come microseconds apart, and a sleeping thread takes tens of
+// microseconds to wake (more, and on the wrong core, after a long idle gap).
 class ThreadPool {
  public:
   explicit ThreadPool(int n) : size_(n) {
     for (int i = 1; i < n; i++) workers_.emplace_back([this] { workerLoop(); });
-  }
-  ~ThreadPool() {
-    {
-      std::lock_guard<std::mutex> lk(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    for (auto& t : workers_) t.join();
   }
   int size() const { return size_; }
 
@@ -38,59 +40,71 @@ class ThreadPool {
       fn(0, n);
       return;
     }
-    int64_t chunk = (n + chunks - 1) / chunks;
+    fn_ = &fn;
+    n_ = n;
+    chunk_ = (n + chunks - 1) / chunks;
+    chunks = (n + chunk_ - 1) / chunk_;
+    remaining_.store(chunks, std::memory_order_relaxed);
+    generation_ = (generation_ + 1) & 0xffffffffu;
     {
-      std::lock_guard<std::mutex> lk(mu_);
-      fn_ = &fn;
-      n_ = n;
-      chunk_ = chunk;
-      next_.store(0);
-      active_ = int(workers_.size());
-      generation_++;
+      std::lock_guard<std::mutex> lk(mu_);  // a worker about to sleep sees the new ticket or is woken
+      ticket_.store((generation_ << 32) | (uint64_t(chunks) << 16), std::memory_order_release);
     }
-    cv_.notify_all();
-    work();
-    std::unique_lock<std::mutex> lk(mu_);
-    done_.wait(lk, [this] { return active_ == 0; });
-    fn_ = nullptr;
+    if (sleepers_.load(std::memory_order_relaxed) > 0) wake_.notify_all();
+    work(generation_);
+    if (!spinUntil([this] { return remaining_.load(std::memory_order_acquire) == 0; })) {
+      std::unique_lock<std::mutex> lk(mu_);
+      done_.wait(lk, [this] { return remaining_.load(std::memory_order_acquire) == 0; });
+    }
   }
 
  private:
-  void work() {
+  // Claims and runs chunks of job `gen` until none is left.
+  void work(uint64_t gen) {
     bool saved = insideParallel;
     insideParallel = true;
+    uint64_t t = ticket_.load(std::memory_order_acquire);
     for (;;) {
-      int64_t begin = next_.fetch_add(chunk_);
-      if (begin >= n_) break;
+      if ((t >> 32) != gen) break;
+      const uint64_t next = t & 0xffff, limit = (t >> 16) & 0xffff;
+      if (next >= limit) break;
+      if (!ticket_.compare_exchange_weak(t, t + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
+      const int64_t begin = int64_t(next) * chunk_;  // job fields are stable while a chunk is unfinished
       (*fn_)(begin, std::min(n_, begin + chunk_));
+      if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        std::lock_guard<std::mutex> lk(mu_);
+        done_.notify_one();
+      }
+      t = ticket_.load(std::memory_order_acquire);
     }
     insideParallel = saved;
   }
+
   void workerLoop() {
     uint64_t seen = 0;
+    const auto fresh = [&] { return (ticket_.load(std::memory_order_acquire) >> 32) != seen; };
     for (;;) {
-      {
+      if (!spinUntil(fresh)) {
         std::unique_lock<std::mutex> lk(mu_);
-        cv_.wait(lk, [&] { return stop_ || generation_ != seen; });
-        if (stop_) return;
-        seen = generation_;
+        sleepers_++;
+        wake_.wait(lk, fresh);
+        sleepers_--;
       }
-      work();
-      std::lock_guard<std::mutex> lk(mu_);
-      if (--active_ == 0) done_.notify_one();
+      seen = ticket_.load(std::memory_order_acquire) >> 32;
+      work(seen);
     }
   }
 
   int size_;
   std::vector<std::thread> workers_;
   std::mutex mu_, jobMu_;
-  std::condition_variable cv_, done_;
+  std::condition_variable wake_, done_;
   const std::function<void(int64_t, int64_t)>* fn_ = nullptr;
   int64_t n_ = 0, chunk_ = 1;
-  std::atomic<int64_t> next_{0};
-  int active_ = 0;
-  uint64_t generation_ = 0;
-  bool stop_ = false;
+  uint64_t generation_ = 0;  // written by the caller holding jobMu_ only
+  std::atomic<uint64_t> ticket_{0};
+  std::atomic<int64_t> remaining_{0};
+  std::atomic<int> sleepers_{0};
 };
 
 int configuredThreads() {

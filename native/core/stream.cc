@@ -1,6 +1,9 @@
 #include "stream.h"
 
+#include "spin.h"
+
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <new>
 #include <stdexcept>
@@ -32,6 +35,7 @@ Stream::~Stream() {
   {
     std::lock_guard<std::mutex> lk(mu_);
     stop_ = true;
+    stop_flag_.store(true);
   }
   cv_.notify_all();
   worker_.join();
@@ -41,6 +45,8 @@ void Stream::enqueue(Task t) {
   {
     std::lock_guard<std::mutex> lk(mu_);
     tasks_.push_back(std::move(t));
+    queued_.store(tasks_.size(), std::memory_order_release);
+    idle_flag_.store(false, std::memory_order_release);
   }
   cv_.notify_one();
 }
@@ -48,6 +54,14 @@ void Stream::enqueue(Task t) {
 void Stream::drain() {
   std::unique_lock<std::mutex> lk(mu_);
   idle_.wait(lk, [this] { return tasks_.empty() && !busy_; });
+}
+
+bool Stream::drainFor(int64_t us) {
+  // Sleeps rather than polls: the JS thread polling slows the kernel it waits for (the two cores
+  // here may be hyperthreads of one).
+  if (idle_flag_.load(std::memory_order_acquire)) return true;
+  std::unique_lock<std::mutex> lk(mu_);
+  return idle_.wait_for(lk, std::chrono::microseconds(us), [this] { return tasks_.empty() && !busy_; });
 }
 
 std::string Stream::takeError() {
@@ -60,12 +74,15 @@ std::string Stream::takeError() {
 void Stream::loop() {
   for (;;) {
     Task t;
+    // The next kernel usually follows within microseconds: poll before sleeping (spin.h).
+    spinUntil([this] { return queued_.load(std::memory_order_acquire) > 0 || stop_flag_.load(std::memory_order_relaxed); });
     {
       std::unique_lock<std::mutex> lk(mu_);
       cv_.wait(lk, [this] { return stop_ || !tasks_.empty(); });
       if (stop_ && tasks_.empty()) return;
       t = std::move(tasks_.front());
       tasks_.pop_front();
+      queued_.store(tasks_.size(), std::memory_order_release);
       busy_ = true;
     }
     std::string err;
@@ -76,11 +93,15 @@ void Stream::loop() {
     } catch (...) {
       err = "unknown native error";
     }
+    t = Task();  // drop the kernel's buffer references before the stream counts as idle (memory() after sync is exact)
     {
       std::lock_guard<std::mutex> lk(mu_);
       if (!err.empty() && error_.empty()) error_ = err;
       busy_ = false;
-      if (tasks_.empty()) idle_.notify_all();
+      if (tasks_.empty()) {
+        idle_flag_.store(true, std::memory_order_release);
+        idle_.notify_all();
+      }
     }
   }
 }

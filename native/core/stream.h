@@ -1,6 +1,7 @@
 // The native backend's stream: kernels run in submission order on one worker thread (which
 // fans out to the thread pool), so JS enqueues without waiting and only reads wait.
 #pragma once
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -34,6 +35,8 @@ class Stream {
   void enqueue(Task t);
   // Blocks until all tasks enqueued so far have run.
   void drain();
+  // The same for at most `us` microseconds; true when the stream is idle.
+  bool drainFor(int64_t us);
   std::string takeError();
 
  private:
@@ -41,7 +44,10 @@ class Stream {
   std::mutex mu_;
   std::condition_variable cv_, idle_;
   std::deque<Task> tasks_;
+  std::atomic<size_t> queued_{0};  // tasks_.size(), readable without the lock (the worker polls it)
   bool busy_ = false, stop_ = false;
+  std::atomic<bool> stop_flag_{false};
+  std::atomic<bool> idle_flag_{true};  // tasks_.empty() && !busy_, for polling without the lock
   std::string error_;
   std::thread worker_;
 };

@@ -11,6 +11,13 @@ namespace cefm {
 // `image` points at the group's first channel.
 void im2colBand(const ConvShape& s, const float* image, int64_t oh0, int64_t oh1, float* cols);
 
+// The band's column matrix written straight into GEMM B panels (the GemmBPacker contract of
+// gemm.h): rows [k0, k0 + kc) and columns [j0, j0 + cols) of what im2colBand would write, as
+// ceil(cols / nr) panels dst[(j / nr) * kc * nr + k * nr + j % nr], the last panel zero-padded.
+// Skips the im2col buffer: the image is read once, from cache, and each panel written once.
+void im2colPackPanels(const ConvShape& s, const float* image, int64_t oh0, int64_t k0, int64_t kc, int64_t j0,
+                      int64_t cols, int nr, float* dst);
+
 // The adjoint: image[ci, ih, iw] += every cols entry that im2colBand would have read from there.
 void col2imBandAdd(const ConvShape& s, const float* cols, int64_t oh0, int64_t oh1, float* image);
 

@@ -63,23 +63,53 @@ ColumnOperand bandColumns(const ConvShape& s, const float* groupImage, int64_t o
   return {cols.data(), width};
 }
 
+// Each group's weights as a GEMM left operand, packed once per call for all its bands and images
+// (op(w) is w for the forward, wᵀ for the image gradient).
+std::vector<GemmPackedA> packGroupWeights(const ConvShape& s, const float* weight, bool transpose) {
+  const int64_t K = s.taps();
+  std::vector<GemmPackedA> packed;
+  packed.reserve(size_t(s.groups));
+  for (int64_t g = 0; g < s.groups; g++) {
+    const float* w = weight + g * s.og * K;
+    if (transpose) packed.emplace_back(true, K, s.og, 1.0f, w, K);
+    else packed.emplace_back(false, s.og, K, 1.0f, w, K);
+  }
+  return packed;
+}
+
+// A band's im2col as a GEMM right operand that packs itself (im2colPackPanels).
+struct BandPacker {
+  const ConvShape* s;
+  const float* groupImage;
+  int64_t oh0;
+  static void pack(const void* ctx, int64_t k0, int64_t kc, int64_t j0, int64_t cols, int nr, float* dst) {
+    const BandPacker& b = *static_cast<const BandPacker*>(ctx);
+    im2colPackPanels(*b.s, b.groupImage, b.oh0, k0, kc, j0, cols, nr, dst);
+  }
+};
+
 }  // namespace
 
 void convForward(const ConvShape& s, const float* image, const float* weight, const float* bias, float* output) {
   const Bands b = planParallelBands(s);
-  const int64_t K = s.taps();
+  const std::vector<GemmPackedA> packed = packGroupWeights(s, weight, false);
   runConvTasks(s.n * s.groups * b.count, [&](int64_t t, std::vector<float>& cols) {
     const BandTask bt = bandTask(s, b, t);
     const int64_t width = bt.rows() * s.wo;
     const float* groupImage = image + (bt.n * s.c + bt.g * s.cg) * s.imagePlane();
     float* out = output + (bt.n * s.o + bt.g * s.og) * s.outputPlane() + bt.oh0 * s.wo;
-    const ColumnOperand B = bandColumns(s, groupImage, bt.oh0, bt.oh1, cols);
     float beta = 0.0f;
     if (bias) {  // the GEMM accumulates onto the bias
       for (int64_t r = 0; r < s.og; r++) std::fill_n(out + r * s.outputPlane(), width, bias[bt.g * s.og + r]);
       beta = 1.0f;
     }
-    sgemm(false, false, s.og, width, K, 1.0f, weight + bt.g * s.og * K, K, B.data, B.ld, beta, out, s.outputPlane());
+    if (s.isPlainGemm()) {
+      const ColumnOperand B = bandColumns(s, groupImage, bt.oh0, bt.oh1, cols);
+      sgemm(packed[size_t(bt.g)], false, width, B.data, B.ld, beta, out, s.outputPlane());
+    } else {
+      const BandPacker band{&s, groupImage, bt.oh0};
+      sgemm(packed[size_t(bt.g)], width, GemmBPacker{BandPacker::pack, &band}, beta, out, s.outputPlane());
+    }
   });
 }
 
@@ -87,20 +117,21 @@ void convImageGrad(const ConvShape& s, const float* dOutput, const float* weight
   // Bands of one image overlap in the image, so each (image, group) is one task, its bands in turn.
   const Bands b = planBands(s, 1);
   const int64_t K = s.taps();
+  const std::vector<GemmPackedA> packed = packGroupWeights(s, weight, true);
   runConvTasks(s.n * s.groups, [&](int64_t t, std::vector<float>& cols) {
     const int64_t n = t / s.groups, g = t % s.groups;
     float* groupImage = dImage + (n * s.c + g * s.cg) * s.imagePlane();
     const float* dy = dOutput + (n * s.o + g * s.og) * s.outputPlane();
-    const float* w = weight + g * s.og * K;
+    const GemmPackedA& wT = packed[size_t(g)];
     if (s.isPlainGemm()) {
-      sgemm(true, false, s.cg, s.outputPlane(), s.og, 1.0f, w, K, dy, s.outputPlane(), 0.0f, groupImage, s.imagePlane());
+      sgemm(wT, false, s.outputPlane(), dy, s.outputPlane(), 0.0f, groupImage, s.imagePlane());
       return;
     }
     std::fill_n(groupImage, s.cg * s.imagePlane(), 0.0f);
     for (int64_t oh0 = 0; oh0 < s.ho; oh0 += b.rows) {
       const int64_t oh1 = std::min(s.ho, oh0 + b.rows), width = (oh1 - oh0) * s.wo;
       cols.resize(size_t(K * width));
-      sgemm(true, false, K, width, s.og, 1.0f, w, K, dy + oh0 * s.wo, s.outputPlane(), 0.0f, cols.data(), width);
+      sgemm(wT, false, width, dy + oh0 * s.wo, s.outputPlane(), 0.0f, cols.data(), width);
       col2imBandAdd(s, cols.data(), oh0, oh1, groupImage);
     }
   });

@@ -113,24 +113,26 @@ void crossEntropyBackward(KernelCall& c) {
   ce.gradient(c.in[3].data[0] / float(ce.rows), c.out[0].data);
 }
 
+// inputs: x, y, weight? -> loss = mean(weight · l)
 void bceForward(KernelCall& c) {
-  const float *x = c.in[0].data, *y = c.in[1].data;
+  const float *x = c.in[0].data, *y = c.in[1].data, *w = c.in.size() == 3 ? c.in[2].data : nullptr;
   const int64_t n = c.in[0].numel();
   auto sums = segmentSums<1>(1, n, [&](int64_t i, std::array<double, 1>& acc) {
     // max(x, 0) − x·y + log(1 + e^−|x|): stable for either sign
-    acc[0] += double(std::max(x[i], 0.0f) - x[i] * y[i] + std::log1p(std::exp(-std::fabs(x[i]))));
+    const float l = std::max(x[i], 0.0f) - x[i] * y[i] + std::log1p(std::exp(-std::fabs(x[i])));
+    acc[0] += double(w ? w[i] * l : l);
   });
   c.out[0].data[0] = float(sums[0][0] / double(n));
 }
 
-// inputs: x, y, loss, dloss -> dx = (σ(x) − y) · dloss / numel
+// inputs: x, y, weight?, loss, dloss -> dx = weight · (σ(x) − y) · dloss / numel
 void bceBackward(KernelCall& c) {
-  const float *x = c.in[0].data, *y = c.in[1].data;
+  const float *x = c.in[0].data, *y = c.in[1].data, *w = c.in.size() == 5 ? c.in[2].data : nullptr;
   const int64_t n = c.in[0].numel();
-  const float g = c.in[3].data[0] / float(n);
+  const float g = c.in.back().data[0] / float(n);
   float* dx = c.out[0].data;
   parallelFor(n, 16384, [&](int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; i++) dx[i] = g * (sigmoid(x[i]) - y[i]);
+    for (int64_t i = i0; i < i1; i++) dx[i] = (w ? g * w[i] : g) * (sigmoid(x[i]) - y[i]);
   });
 }
 

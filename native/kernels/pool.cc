@@ -119,10 +119,85 @@ inline float windowSum(const float* plane, int64_t W, const AxisWindow& wy, cons
   return s;
 }
 
+// The U-Net's pool: 2×2 windows, stride 2, no padding or dilation, tiling the input exactly. Then
+// each window is four taps at fixed offsets, which the compiler vectorises, and the backward
+// writes every dx element once (no zero fill, no scatter).
+bool isTiling2x2(const PoolPlan& p, const Attrs& a) {
+  if (p.kind != PoolKind::Max || p.H != 2 * p.OH || p.W != 2 * p.OW) return false;
+  auto k = a.ints("kernel"), s = a.ints("stride"), pad = a.ints("padding"), d = a.ints("dilation");
+  return k == std::vector<int64_t>{2, 2} && s == std::vector<int64_t>{2, 2} && pad == std::vector<int64_t>{0, 0} &&
+         d == std::vector<int64_t>{1, 1};
+}
+
+// The max of a, b, c, d scanned in that order with argmaxTap's rule (first maximum, NaN wins).
+inline float max4(float a, float b, float c, float d) {
+  float m = a;
+  m = b > m || b != b ? b : m;
+  m = c > m || c != c ? c : m;
+  m = d > m || d != d ? d : m;
+  return m;
+}
+
+void maxPool2x2Forward(const PoolPlan& p, const float* x, float* y) {
+  parallelFor(p.planes * p.OH, std::max<int64_t>(1, 8192 / std::max<int64_t>(1, p.OW)), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      const float* top = x + (r / p.OH) * p.H * p.W + (r % p.OH) * 2 * p.W;  // input row 2·oy of the plane
+      const float* bottom = top + p.W;
+      float* yr = y + r * p.OW;
+      for (int64_t ox = 0; ox < p.OW; ox++) yr[ox] = max4(top[2 * ox], top[2 * ox + 1], bottom[2 * ox], bottom[2 * ox + 1]);
+    }
+  });
+}
+
+// dx of one window: dy on the tap argmaxTap picks, 0 on the others. The row loop is branch-free
+// (random data defeats a branch predictor) and ignores NaN; a row that holds a NaN is redone tap
+// by tap with argmaxTap's rule.
+void maxPool2x2BackwardRow(const float* top, const float* bottom, const float* g, float* dTop, float* dBottom,
+                           int64_t ow) {
+  int anyNan = 0;
+  for (int64_t ox = 0; ox < ow; ox++) {
+    const float a = top[2 * ox], b = top[2 * ox + 1], c = bottom[2 * ox], d = bottom[2 * ox + 1];
+    const float ab = b > a ? b : a, cd = d > c ? d : c, m = cd > ab ? cd : ab;
+    anyNan |= (a != a) | (b != b) | (c != c) | (d != d);
+    const int ea = a == m, eb = !ea & (b == m), ec = !ea & !eb & (c == m), ed = !ea & !eb & !ec;
+    const float go = g[ox];
+    dTop[2 * ox] = ea ? go : 0.0f;
+    dTop[2 * ox + 1] = eb ? go : 0.0f;
+    dBottom[2 * ox] = ec ? go : 0.0f;
+    dBottom[2 * ox + 1] = ed ? go : 0.0f;
+  }
+  if (!anyNan) return;
+  for (int64_t ox = 0; ox < ow; ox++) {
+    const float v[4] = {top[2 * ox], top[2 * ox + 1], bottom[2 * ox], bottom[2 * ox + 1]};
+    float best = -std::numeric_limits<float>::infinity();
+    int tap = 0;
+    for (int t = 0; t < 4; t++)
+      if (v[t] > best || v[t] != v[t]) best = v[t], tap = t;
+    const float go = g[ox];
+    dTop[2 * ox] = tap == 0 ? go : 0.0f;
+    dTop[2 * ox + 1] = tap == 1 ? go : 0.0f;
+    dBottom[2 * ox] = tap == 2 ? go : 0.0f;
+    dBottom[2 * ox + 1] = tap == 3 ? go : 0.0f;
+  }
+}
+
+void maxPool2x2Backward(const PoolPlan& p, const float* x, const float* dy, float* dx) {
+  parallelFor(p.planes * p.OH, std::max<int64_t>(1, 8192 / std::max<int64_t>(1, p.OW)), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      const int64_t offset = (r / p.OH) * p.H * p.W + (r % p.OH) * 2 * p.W;
+      maxPool2x2BackwardRow(x + offset, x + offset + p.W, dy + r * p.OW, dx + offset, dx + offset + p.W, p.OW);
+    }
+  });
+}
+
 void poolForward(PoolKind kind, KernelCall& c) {
   const TensorView& x = c.in[0];
   TensorView& y = c.out[0];
   PoolPlan p = makePlan(kind, x, y.shape, c.attrs);
+  if (isTiling2x2(p, c.attrs)) {
+    maxPool2x2Forward(p, x.data, y.data);
+    return;
+  }
   // one task = one output row of one plane
   parallelFor(p.planes * p.OH, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, p.OW)), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; r++) {
@@ -147,6 +222,10 @@ void poolBackward(PoolKind kind, KernelCall& c) {
   const TensorView &x = c.in[0], &dy = c.in[2];
   TensorView& dx = c.out[0];
   PoolPlan p = makePlan(kind, x, dy.shape, c.attrs);
+  if (isTiling2x2(p, c.attrs)) {
+    maxPool2x2Backward(p, x.data, dy.data, dx.data);
+    return;
+  }
   parallelFor(p.planes, 1, [&](int64_t q0, int64_t q1) {
     for (int64_t plane = q0; plane < q1; plane++) {
       const float* xp = x.data + plane * p.H * p.W;

@@ -252,6 +252,12 @@ void reduceDims(ReduceTerm term, const ReduceOperands& in, const std::vector<int
     std::fill(out, out + nOut, 0.0f * scale);
     return;
   }
+  if (nOut == numel && term == ReduceTerm::Sum) {  // nothing reduced (a same-shape gradient): a scaled copy
+    parallelFor(numel, 32768, [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; i++) out[i] = float(double(in.a[i]) * scale);
+    });
+    return;
+  }
   reducePlanned(term, in, makePlan(shape, reduced), out, scale);
 }
 

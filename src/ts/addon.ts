@@ -32,6 +32,10 @@ export interface NativeAddon {
   memory(): { bytes: number; buffers: number };
   /** Peak FLOP/s of a register-only FMA loop on this CPU (native/core/peak.cc). */
   measurePeak(threads?: number): { isa: string; threads: number; perCoreGflops: number; totalGflops: number };
+  /** Redirects fd 2 to a temp file (false where unsupported or already redirected). */
+  captureStderr?(): boolean;
+  /** Restores fd 2; returns what was written to it since captureStderr. */
+  releaseStderr?(): string;
   [name: string]: unknown;
 }
 

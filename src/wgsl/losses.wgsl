@@ -87,17 +87,20 @@ fn sum_scale(@builtin(local_invocation_index) lid: u32) {
   if (lid == 0u) { sout[0] = sp.scale * acc; }
 }
 
-// ---- bce_with_logits
+// ---- bce_with_logits; hasWeight = 0: no per-element weight (its binding then holds x, unread)
 struct ChunkParams {
   n: u32, chunk: u32, chunks: u32, samples: u32,
-  smoothing: f32, weight: f32, _a: u32, _b: u32,
+  smoothing: f32, weight: f32, hasWeight: u32, _b: u32,
 }
 
-// bce_partials: x, y -> partial[w] = Σ over chunk w of max(x, 0) − x·y + log(1 + e^−|x|)
+fn elementWeight(w: f32, has: u32) -> f32 { return select(1.0, w, has == 1u); }
+
+// bce_partials: x, y, w -> partial[c] = Σ over chunk c of w·(max(x, 0) − x·y + log(1 + e^−|x|))
 @group(0) @binding(0) var<storage, read> bx: array<f32>;
 @group(0) @binding(1) var<storage, read> by: array<f32>;
-@group(0) @binding(2) var<storage, read_write> bpart: array<f32>;
-@group(0) @binding(3) var<uniform> bp: ChunkParams;
+@group(0) @binding(2) var<storage, read> bw: array<f32>;
+@group(0) @binding(3) var<storage, read_write> bpart: array<f32>;
+@group(0) @binding(4) var<uniform> bp: ChunkParams;
 
 @compute @workgroup_size(WG)
 fn bce_partials(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -107,24 +110,25 @@ fn bce_partials(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
   var acc = 0.0;
   for (var i = w * bp.chunk + lid; i < end; i += WG) {
     let x = bx[i];
-    acc += max(x, 0.0) - x * by[i] + log(1.0 + exp(-abs(x)));
+    acc += elementWeight(bw[i], bp.hasWeight) * (max(x, 0.0) - x * by[i] + log(1.0 + exp(-abs(x))));
   }
   acc = workgroupSum(acc, lid);
   if (lid == 0u) { bpart[w] = acc; }
 }
 
-// bce_grad: x, y, dloss -> dx = dloss·weight·(σ(x) − y)
+// bce_grad: x, y, dloss, w -> dx = dloss·weight·w·(σ(x) − y)
 @group(0) @binding(0) var<storage, read> qx: array<f32>;
 @group(0) @binding(1) var<storage, read> qy: array<f32>;
-@group(0) @binding(2) var<storage, read> qdl: array<f32>;
-@group(0) @binding(3) var<storage, read_write> qdx: array<f32>;
-@group(0) @binding(4) var<uniform> qp: ChunkParams;
+@group(0) @binding(2) var<storage, read> qw: array<f32>;
+@group(0) @binding(3) var<storage, read> qdl: array<f32>;
+@group(0) @binding(4) var<storage, read_write> qdx: array<f32>;
+@group(0) @binding(5) var<uniform> qp: ChunkParams;
 
 @compute @workgroup_size(WG)
 fn bce_grad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let i = (wid.x + wid.y * nwg.x) * WG + lid;
   if (i >= qp.n) { return; }
-  qdx[i] = qdl[0] * qp.weight * (sigmoid(qx[i]) - qy[i]);
+  qdx[i] = qdl[0] * qp.weight * elementWeight(qw[i], qp.hasWeight) * (sigmoid(qx[i]) - qy[i]);
 }
 
 // ---- dice_loss: per sample I = Σσ(x)·y, S = Σσ(x), Y = Σy over n (per-sample size) elements

@@ -16,17 +16,6 @@ import sys
 import numpy as np
 from scipy import ndimage
 
-# Kasmi & Mokrani 2016 (IET Image Processing 10(6)), 8-bit sRGB, in the order of the features.
-REFERENCE_RGB = {
-    'white': (197, 188, 217),
-    'red': (118, 21, 17),
-    'light_brown': (163, 82, 16),
-    'dark_brown': (135, 44, 5),
-    'blue_gray': (113, 108, 139),
-    'black': (41, 31, 30),
-}
-
-
 def srgb_to_linear(c):
     c = np.asarray(c, dtype=np.float64) / 255.0
     return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
@@ -167,21 +156,38 @@ def main():
     resultant = abs(np.exp(1j * np.radians(hue)).mean())
     sigma_h = math.sqrt(max(0.0, -2 * math.log(min(resultant, 1.0)))) * 255 / (2 * math.pi)
 
-    # C: dermoscopic colours after shades-of-grey constancy, on the 3x3 mean of lesion pixels.
+    # C: colour constancy from the surrounding skin, then the nearest reference colour (the six
+    # colours and the skin) on the 3x3 mean of lesion pixels, references placed relative to the skin.
     lin = srgb_to_linear(rgb)
     p = k['shades_of_grey_order']
-    illuminant = (lin.reshape(-1, 3) ** p).mean(axis=0) ** (1 / p)
+    reach = math.ceil(k['skin_reach'] * math.sqrt(area / math.pi))
+    near = np.zeros((h, w), dtype=bool)
+    near[max(0, ys.min() - reach):ys.max() + reach + 1, max(0, xs.min() - reach):xs.max() + reach + 1] = True
+    candidates = near & ~region
+    wide = rgb.astype(np.int64)  # 587 * uint8 would wrap
+    grey_byte = (299 * wide[..., 0] + 587 * wide[..., 1] + 114 * wide[..., 2] + 500) // 1000
+    if candidates.sum() >= k['min_skin_pixels']:
+        cut = np.sort(grey_byte[candidates])[int(math.floor(k['skin_dark_fraction'] * candidates.sum()))]
+        skin_px = lin[candidates & (grey_byte >= cut)]
+        skin_pixels = len(skin_px)
+    else:
+        skin_px = lin.reshape(-1, 3)
+        skin_pixels = 0
+    illuminant = (skin_px ** p).mean(axis=0) ** (1 / p)
     gain = np.array(k['canonical_illuminant']) / illuminant
+    skin_lab = linear_to_lab(np.minimum(skin_px.mean(axis=0) * gain, 1.0))
     masked = np.pad(lin * region[..., None], ((1, 1), (1, 1), (0, 0)))
     count = np.pad(region.astype(np.float64), 1)
     sums = sum(masked[dy:dy + h, dx:dx + w] for dy in range(3) for dx in range(3))
     cnt = sum(count[dy:dy + h, dx:dx + w] for dy in range(3) for dx in range(3))
     mean = sums[region] / cnt[region][:, None]
     lab = linear_to_lab(np.minimum(mean * gain, 1.0))
-    refs = linear_to_lab(srgb_to_linear(np.array(list(REFERENCE_RGB.values()))))
+    names = list(k['reference_colours'])  # the six colours in feature order, then 'skin'
+    refs = np.array([[v[i] + (skin_lab[i] if v[3 + i] else 0.0) for i in range(3)] for v in k['reference_colours'].values()])
     cls = ((lab[:, None, :] - refs[None]) ** 2).sum(axis=-1).argmin(axis=1)
-    fractions = np.bincount(cls, minlength=6) / area
-    class_map = np.full((h, w), 6)
+    fractions = np.bincount(cls, minlength=7)[:6] / area
+    present = fractions >= np.array([k['color_present_fractions'][c] for c in names[:6]])
+    class_map = np.full((h, w), 7)
     class_map[region] = cls
 
     # A: mirror about each principal axis (normal = the other axis).
@@ -248,8 +254,11 @@ def main():
         'compactness': perimeter ** 2 / (4 * math.pi * area),
         'fractal_dimension': box_dimension(region),
         'border_score': int(sum(abrupt)),
-        'color_fractions': dict(zip(REFERENCE_RGB, fractions.tolist())),
-        'color_count': int((fractions >= k['color_present_fraction']).sum()),
+        'color_fractions': dict(zip(names[:6], fractions.tolist())),
+        'color_count': int(present.sum()),
+        'skin_lab': skin_lab.tolist(),
+        'skin_pixels': skin_pixels,
+        'skin_like_fraction': float((cls == 6).mean()),
         'area_px': area,
         'perimeter_px': perimeter,
     }))

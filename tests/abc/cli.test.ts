@@ -47,7 +47,8 @@ test('without --json: an aligned table a person can read, and --overlay writes t
   assert.ok(rows.length >= 10, r.stdout);
   assert.is(new Set(rows.map(valueColumn)).size, 1, `values not aligned:\n${rows.join('\n')}`);
   const meta = await sharp(overlay).metadata();
-  assert.equal([meta.format, meta.width, meta.height], ['png', 1600, 500]);
+  assert.equal([meta.format, meta.width], ['png', 1600]);
+  assert.ok(meta.height! > 500, 'the legend strip lies below the 500-px pictures');
 });
 
 test('--data: a CSV row per image, bad images skipped with one line each, exit code 3', async () => {

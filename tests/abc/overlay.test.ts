@@ -14,7 +14,8 @@ test('left: the image with contour and axes drawn; right: class colours inside, 
   const m = await measureAbc(image, mask, { geometry: true });
   const png = await renderAbcOverlay(image, m);
   const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
-  assert.equal([info.width, info.height, info.channels], [2 * W, H, 3]);
+  assert.equal([info.width, info.channels], [2 * W, 3]);
+  assert.ok(info.height > H, 'a legend strip below the pictures');
   const at = (x: number, y: number) => Array.from(data.subarray(3 * (y * info.width + x), 3 * (y * info.width + x) + 3));
   // A point inside, away from the axes and the contour: untouched on the left.
   const [px, py] = [Math.round(CX + A / 2), Math.round(CY + B / 3)];
@@ -32,6 +33,15 @@ test('left: the image with contour and axes drawn; right: class colours inside, 
   const grey = Math.round(0.45 * (0.299 * SKIN[0] + 0.587 * SKIN[1] + 0.114 * SKIN[2]));
   assert.equal(at(W + 5, 5), [grey, grey, grey]);
   assert.ok(COLOR_NAMES.some((c) => m.colors[c]));
+  // The legend covers nothing: the class map's lower-right corner (outside the lesion) is all dimmed skin.
+  for (let y = H - 40; y < H; y++) for (let x = 2 * W - 120; x < 2 * W; x++) assert.equal(at(x, y), [grey, grey, grey], `legend over the map at ${x},${y}`);
+  // The strip below holds the class's swatch, and the lesion's one region carries its name (text pixels).
+  const classColour = at(W + px, py);
+  let inStrip = 0, textInLesion = 0;
+  for (let y = H; y < info.height; y++) for (let x = W; x < 2 * W; x++) inStrip += +(at(x, y).join() === classColour.join());
+  for (let y = Math.round(CY - B / 2); y < CY + B / 2; y++) for (let x = W + Math.round(CX - A / 2); x < W + CX + A / 2; x++) textInLesion += +(at(x, y).join() !== classColour.join());
+  assert.ok(inStrip > 20, 'swatch in the legend strip');
+  assert.ok(textInLesion > 50, 'the region is named');
 });
 
 test('an overlay needs the geometry of the same image', async () => {

@@ -45,7 +45,11 @@ function compare(ours: AbcMeasurement, ref: Reference, what: string) {
     // Colour classes: float32 Lab with a tabulated cube root against float64 exact.
     near(ours.asymmetry_colour[k], ref.asymmetry_colour[k], 2e-3, `colour asymmetry ${k}`);
   }
+  // The skin reference: same pixels (integer grey cut), float32 against float64 colour.
+  assert.equal(ours.skin_pixels, ref.skin_pixels, `${what}: skin pixels`);
+  for (const i of [0, 1, 2]) near(ours.skin_lab[i], ref.skin_lab[i], 1e-3, `skin CIELAB ${i}`);
   for (const c of COLOR_NAMES) near(ours.color_fractions[c], ref.color_fractions[c], 1e-3, `fraction ${c}`);
+  near(ours.skin_like_fraction, ref.skin_like_fraction, 1e-3, 'skin-coloured fraction');
   assert.equal(ours.color_count, ref.color_count, `${what}: colour count`);
   assert.equal(ours.asymmetry_axes, ref.asymmetry_axes, `${what}: asymmetric axes`);
   assert.equal(ours.border_score, ref.border_score, `${what}: border score`);

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { PreprocessCache } from '../../src/ts/data/cache.js';
 import { maskToTensor, readMask, readRgb, resizeMask, resizeRgb, toTensor } from '../../src/ts/data/image.js';
 import { type Batch, DataLoader, type LoaderOptions } from '../../src/ts/data/prefetch.js';
-import { prepareSample } from '../../src/ts/data/preprocess.js';
+import { prepareSample, shadesOfGray } from '../../src/ts/data/preprocess.js';
 import { openDataset, type Sample } from '../../src/ts/data/spec.js';
 import { encodeBmp24, pngHeaderOnly, randomRgb, Rng, sharedData, smoothRgb, tempDir, writeFileMkdir, writeMaskPng, writeRgb } from './fixtures.js';
 
@@ -209,6 +209,62 @@ test('cache with augmentation (base stage cached) and workers sharing it: same t
   const entry = await cache.get(key);
   assert.ok(entry, 'entry present under the documented key');
   assert.equal([entry!.image.width, entry!.image.height, entry!.mask!.width], [192, 120, 192]);
+});
+
+test('custom order with repeats, resume from a batch without decoding earlier ones, same with workers', async () => {
+  const files = [...real.slice(0, 4), sample('bad', join(dir, 'missing.jpg'))];
+  const order = (epoch: number) => (epoch === 0 ? [4, 0, 1, 1, 2, 3, 1] : [3, 2]);
+  const opts: LoaderOptions = { size: 17, batchSize: 2, augment: {}, seed: 5, order };
+  const whole = new DataLoader(files, { ...opts, workers: 0 });
+  const resumed = new DataLoader(files, { ...opts, workers: 2 });
+  try {
+    assert.equal(whole.order(0), order(0));
+    const all = await collect(whole, 0);
+    assert.equal(all.map((b) => b.indices), [[0], [1, 1], [2, 3], [1]]);
+    assert.is(whole.skipped.length, 1, 'the bad sample at position 0 is reported');
+    // Repeats of one index get their own augmentation.
+    const [r1, r2] = [all[1].images.data.subarray(0, 3 * 17 * 17), all[1].images.data.subarray(3 * 17 * 17)];
+    assert.ok(!Buffer.from(r1.buffer, r1.byteOffset, r1.byteLength).equals(Buffer.from(r2.buffer, r2.byteOffset, r2.byteLength)), 'repeats differ');
+    const tail: Batch[] = [];
+    for await (const b of resumed.epoch(0, 2)) tail.push(b);
+    sameBatches(tail, all.slice(2), 'resume at batch 2');
+    assert.is(resumed.skipped.length, 0, 'batch 0 (with the bad file) was never decoded');
+    assert.throws(() => new DataLoader(files, { ...opts, order: () => [0, 5] }).order(0), /order\(0\) holds 5/);
+  } finally {
+    await whole.close();
+    await resumed.close();
+  }
+});
+
+test('shades of gray: matches a float64 reference on a real image; equal channel p-means after; loader applies it', async () => {
+  const img = await readRgb(real[0].image);
+  const p = 6;
+  const got = shadesOfGray(img, p);
+  const n = img.width * img.height;
+  const pmean = (d: Uint8Array, c: number) => {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += (d[i * 3 + c] / 255) ** p;
+    return (s / n) ** (1 / p);
+  };
+  const e = [0, 1, 2].map((c) => pmean(img.data, c));
+  const len = Math.sqrt(e[0] ** 2 + e[1] ** 2 + e[2] ** 2);
+  let worst = 0;
+  for (let i = 0; i < n * 3; i++) {
+    const want = Math.min(255, Math.max(0, Math.round((img.data[i] * len) / (e[i % 3] * Math.sqrt(3)))));
+    worst = Math.max(worst, Math.abs(got.data[i] - want));
+  }
+  assert.ok(worst <= 1, `max difference ${worst}`);
+  assert.ok(Math.abs(e[0] - e[2]) > 0.05, 'the test image has a colour cast to remove');
+  const after = [0, 1, 2].map((c) => pmean(got.data, c));
+  assert.ok(Math.max(...after) - Math.min(...after) < 0.02, `p-means after: ${after}`);
+  const loader = new DataLoader(real.slice(0, 1), { size: 23, batchSize: 1, workers: 0, colorConstancy: 'shades_of_gray' });
+  try {
+    const [b] = await collect(loader, 0);
+    const want = toTensor(shadesOfGray(resizeRgb(img, 23, 23)), undefined);
+    assert.ok(Buffer.from(b.images.data.buffer).equals(Buffer.from(want.data.buffer)), 'loader = resize -> shadesOfGray -> toTensor');
+  } finally {
+    await loader.close();
+  }
 });
 
 test.run();

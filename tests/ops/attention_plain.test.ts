@@ -7,6 +7,7 @@ import { ReferenceBackend } from '../../src/ts/backend/reference.js';
 import { caseName } from './case.js';
 import { cases } from './cases/attention.js';
 import { assertMatchesReference, openTestBackend } from './harness.js';
+import { NO_GPU, disposeBackend, skip } from '../util/skip.js';
 
 process.env.CEFM_ATTENTION_SUBGROUPS = '0';
 const ref = new ReferenceBackend();
@@ -15,13 +16,13 @@ const opened = openTestBackend('webgpu');
 for (const c of cases.filter((c) => c.shapes[0][3] <= 32 && c.shapes[2][3] <= 32)) {
   test(`webgpu without subgroups: ${caseName(c)}`, async () => {
     const be = await opened;
-    if (!be) return;
+    if (!be) return skip(NO_GPU);
     await assertMatchesReference(be, ref, c);
   });
 }
 
 test('webgpu without subgroups: dispose', async () => {
-  await (await opened)?.dispose();
+  await disposeBackend(opened);
 });
 
 test.run();

@@ -5,6 +5,7 @@ import { ReferenceBackend } from '../../src/ts/backend/reference.js';
 import { allCases } from './cases/index.js';
 import { caseName } from './case.js';
 import { assertMatchesReference, backendKinds, openTestBackend, selectCases } from './harness.js';
+import { NO_GPU, disposeBackend, skip } from '../util/skip.js';
 
 const ref = new ReferenceBackend();
 const cases = selectCases(allCases);
@@ -14,13 +15,12 @@ for (const kind of backendKinds()) {
   for (const c of cases) {
     test(`${kind}: ${caseName(c)}`, async () => {
       const be = await opened;
-      if (!be) return;
+      if (!be) return skip(NO_GPU);
       await assertMatchesReference(be, ref, c);
     });
   }
   test(`${kind}: dispose`, async () => {
-    const be = await opened;
-    await be?.dispose();
+    await disposeBackend(opened);
   });
 }
 

@@ -9,6 +9,7 @@ import type { Attrs } from '../../src/ts/ops/op.js';
 import { type HostTensor, numel } from '../../src/ts/tensor.js';
 import { Rng, hashSeed } from '../util/rng.js';
 import { backendKinds, openTestBackend, selectByOp } from './harness.js';
+import { NO_GPU, disposeBackend, skip } from '../util/skip.js';
 
 /** Step: large enough that float32 rounding of L (~1e-7 relative) stays far below the difference. */
 const H = 1e-2;
@@ -85,13 +86,12 @@ for (const kind of backendKinds().filter((k) => k !== 'reference')) {
   for (const c of selectByOp(cases)) {
     test(`${kind}: backward = finite differences of forward: ${caseLabel(c)}`, async () => {
       const be = await opened;
-      if (!be) return;
+      if (!be) return skip(NO_GPU);
       await checkGradients(be, c);
     });
   }
   test(`${kind}: dispose`, async () => {
-    const be = await opened;
-    await be?.dispose();
+    await disposeBackend(opened);
   });
 }
 

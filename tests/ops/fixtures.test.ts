@@ -11,6 +11,7 @@ import { type HostTensor, shapeString } from '../../src/ts/tensor.js';
 import { contractOps, type FixtureCase, fixtureDir, loadFixtures } from '../fixtures/load.js';
 import { backendKinds, openTestBackend, relError, selectByOp } from './harness.js';
 import { tolerance } from './tolerances.js';
+import { NO_GPU, disposeBackend, skip } from '../util/skip.js';
 
 const fixtures = selectByOp(loadFixtures());
 const kinds: BackendKind[] = process.env.CEFM_BACKENDS ? backendKinds() : ['reference', ...backendKinds()];
@@ -48,14 +49,13 @@ for (const kind of kinds) {
     for (const c of f.cases) {
       test(`${kind}: ${f.op} (${c.name}) vs torch ${f.torch}`, async () => {
         const be = await opened;
-        if (!be) return;
+        if (!be) return skip(NO_GPU);
         await checkCase(be, f.op, c);
       });
     }
   }
   test(`${kind}: dispose`, async () => {
-    const be = await opened;
-    await be?.dispose();
+    await disposeBackend(opened);
   });
 }
 

@@ -6,13 +6,14 @@ import { acquireDevice } from '../../src/ts/backend/webgpu/device.js';
 import { packUniforms } from '../../src/ts/backend/webgpu/kernel.js';
 import { defineWgsl } from '../../src/ts/backend/webgpu/pipelines.js';
 import { openTestBackend } from '../ops/harness.js';
+import { NO_GPU, disposeBackend, skip } from '../util/skip.js';
 
 const opened = openTestBackend('webgpu') as Promise<WebGpuBackend | null>;
 
 test('a software adapter is refused unless allowed', async () => {
-  if (!(await opened)) return;
+  if (!(await opened)) return skip(NO_GPU);
   const gpu = (await opened)!;
-  if (!gpu.acquired.summary.software) return;
+  if (!gpu.acquired.summary.software) return skip('a hardware adapter: no software adapter to refuse');
   try {
     await acquireDevice({ allowSoftware: false });
     assert.unreachable('software adapter accepted');
@@ -23,7 +24,7 @@ test('a software adapter is refused unless allowed', async () => {
 
 test('requests timestamp-query and shader-f16 when offered', async () => {
   const gpu = await opened;
-  if (!gpu) return;
+  if (!gpu) return skip(NO_GPU);
   const a = gpu.acquired;
   assert.is(a.hasTimestamps, a.adapter.features.has('timestamp-query'));
   assert.is(a.hasF16, a.adapter.features.has('shader-f16'));
@@ -31,7 +32,7 @@ test('requests timestamp-query and shader-f16 when offered', async () => {
 
 test('a WGSL compile error names the file and line', async () => {
   const gpu = await opened;
-  if (!gpu) return;
+  if (!gpu) return skip(NO_GPU);
   defineWgsl('broken_test', 'struct P { n: u32 }\n@group(0) @binding(0) var<uniform> p: P;\n@compute @workgroup_size(1)\nfn main() {\n  let x: f32 = undefined_name;\n}\n');
   const buf = gpu.runtime.pool.acquire(16);
   gpu.runtime.beginKernel('broken_op [1]');
@@ -51,7 +52,7 @@ test('a WGSL compile error names the file and line', async () => {
 
 test('a validation error names the kernel and its shapes', async () => {
   const gpu = await opened;
-  if (!gpu) return;
+  if (!gpu) return skip(NO_GPU);
   const src = gpu.runtime.pool.acquire(256), dst = gpu.runtime.pool.acquire(256);
   gpu.runtime.beginKernel('my_op [70000,3]');
   gpu.runtime.dispatch({ pipeline: { shader: 'copy' }, buffers: [src, dst], uniforms: packUniforms([{ u: 4 }]), workgroups: [70000] });
@@ -70,7 +71,7 @@ test('a validation error names the kernel and its shapes', async () => {
 
 test('buffers are pooled: a released buffer of the same bucket is reused', async () => {
   const gpu = await opened;
-  if (!gpu) return;
+  if (!gpu) return skip(NO_GPU);
   const a = gpu.runtime.pool.acquire(1000);
   gpu.runtime.pool.release(a);
   const b = gpu.runtime.pool.acquire(900);
@@ -80,7 +81,7 @@ test('buffers are pooled: a released buffer of the same bucket is reused', async
 
 test('poisoned tensors read back as NaN', async () => {
   const gpu = await opened;
-  if (!gpu) return;
+  if (!gpu) return skip(NO_GPU);
   const t = gpu.empty([3, 5]);
   const h = await gpu.download(t);
   assert.ok(h.data.every((v) => Number.isNaN(v)));
@@ -89,7 +90,8 @@ test('poisoned tensors read back as NaN', async () => {
 
 test('timestamp timing gives one positive time per run', async () => {
   const gpu = await opened;
-  if (!gpu || !gpu.acquired.hasTimestamps) return;
+  if (!gpu) return skip(NO_GPU);
+  if (!gpu.acquired.hasTimestamps) return skip('the adapter has no timestamp-query');
   const a = gpu.upload({ shape: [33, 17], data: new Float32Array(33 * 17).fill(1) });
   const b = gpu.upload({ shape: [17, 9], data: new Float32Array(17 * 9).fill(1) });
   const c = gpu.empty([33, 9]);
@@ -103,7 +105,7 @@ test('timestamp timing gives one positive time per run', async () => {
 
 test('bad op arguments throw at once, naming the op and the shapes', async () => {
   const gpu = await opened;
-  if (!gpu) return;
+  if (!gpu) return skip(NO_GPU);
   try {
     await gpu.forward('matmul', [{ shape: [2, 3], data: new Float32Array(6) }, { shape: [4, 5], data: new Float32Array(20) }]);
     assert.unreachable();
@@ -113,7 +115,7 @@ test('bad op arguments throw at once, naming the op and the shapes', async () =>
 });
 
 test('dispose', async () => {
-  await (await opened)?.dispose();
+  await disposeBackend(opened);
 });
 
 test.run();

@@ -22,6 +22,7 @@ import { type LinearActivation, applyActivation } from '../../src/ts/ops/linear.
 import { openTestBackend, relError } from '../ops/harness.js';
 import { tolerance } from '../ops/tolerances.js';
 import { Rng, hashSeed } from '../util/rng.js';
+import { NO_GPU, disposeBackend, skip } from '../util/skip.js';
 
 const opened = openTestBackend('webgpu') as Promise<WebGpuBackend | null>;
 
@@ -111,7 +112,7 @@ const label = (v: GemmVariant) => `${v.family} ${JSON.stringify(v.constants)}`;
 
 test('every variant matches the float64 reference: odd sizes, transposes, grouped batches', async () => {
   const be = await opened;
-  if (!be) return;
+  if (!be) return skip(NO_GPU);
   const variants = gemmVariants(be.acquired);
   assert.ok(variants.some((v) => v.family === 'tiled') && variants.some((v) => v.family === 'direct'), 'tiled and direct run everywhere');
   for (const c of [...CASES, ...GROUPED]) {
@@ -133,7 +134,7 @@ const oneOfEach = (be: WebGpuBackend) => [...new Map(gemmVariants(be.acquired).m
 
 test('fused epilogue: bias and every activation, in each family', async () => {
   const be = await opened;
-  if (!be) return;
+  if (!be) return skip(NO_GPU);
   const variants = oneOfEach(be);
   // linear's layout (x · wᵀ): every activation through the vec4 store, gelu through the scalar one too
   const cases: Case[] = [
@@ -151,11 +152,8 @@ test('fused epilogue: bias and every activation, in each family', async () => {
 
 test('f16 storage path: each family within the f16 tolerance', async () => {
   const be = await opened;
-  if (!be) return;
-  if (!be.acquired.hasF16) {
-    console.warn('gemm f16 path not tested: this adapter has no shader-f16');
-    return;
-  }
+  if (!be) return skip(NO_GPU);
+  if (!be.acquired.hasF16) return skip('the adapter has no shader-f16');
   const cases: Case[] = [
     single(13, 9, 7, true, false), // scalar loads
     single(24, 20, 36, false, true), // vec4 loads
@@ -175,7 +173,7 @@ test('f16 storage path: each family within the f16 tolerance', async () => {
 
 test('more groups than one dispatch holds (65535): split over dispatches', async () => {
   const be = await opened;
-  if (!be) return;
+  if (!be) return skip(NO_GPU);
   const count = 65537;
   const c: Case = { M: 1, N: 2, K: 3, transA: false, transB: false, aCount: 5, bCount: 3, groups: Array.from({ length: count }, (_, z): [number, number][] => [[z % 5, z % 3]]) };
   const { ctx } = standaloneContext(be.runtime, be.acquired);
@@ -186,7 +184,8 @@ test('more groups than one dispatch holds (65535): split over dispatches', async
 
 test('matmul through a backend opened with f16: forward in f16 storage, backward in f32', async () => {
   const base = await opened;
-  if (!base || !base.acquired.hasF16) return;
+  if (!base) return skip(NO_GPU);
+  if (!base.acquired.hasF16) return skip('the adapter has no shader-f16');
   const be = await WebGpuBackend.open({ allowSoftware: true, poison: true, f16: true });
   try {
     const rng = new Rng(5);
@@ -216,7 +215,8 @@ test('matmul through a backend opened with f16: forward in f16 storage, backward
 
 test('autotune: times the candidates once per size class, caches the winner on disk, a new backend reuses it', async () => {
   const base = await opened;
-  if (!base || !base.acquired.hasTimestamps) return;
+  if (!base) return skip(NO_GPU);
+  if (!base.acquired.hasTimestamps) return skip('the adapter has no timestamp-query');
   const rng = new Rng(11);
   const a = { shape: [40, 24], data: rng.array(960) }, b = { shape: [24, 32], data: rng.array(768) };
   const shape = { M: 40, N: 32, K: 24, transA: false, transB: false, groups: 1, f16: false };
@@ -264,7 +264,7 @@ test('autotune: times the candidates once per size class, caches the winner on d
 
 test('CEFM_AUTOTUNE=0: defaults, nothing queued', async () => {
   const be = await opened;
-  if (!be) return;
+  if (!be) return skip(NO_GPU);
   const { ctx } = standaloneContext(be.runtime, be.acquired, { tuner: new Tuner(be.acquired.summary) });
   const choice = chooseGemmVariant(ctx, { M: 3000, N: 5, K: 7, transA: true, transB: false, groups: 3, f16: false });
   assert.is(choice.source, 'default');
@@ -273,7 +273,7 @@ test('CEFM_AUTOTUNE=0: defaults, nothing queued', async () => {
 });
 
 test.after(async () => {
-  await (await opened)?.dispose();
+  await disposeBackend(opened);
   rmSync(cacheDir, { recursive: true, force: true });
 });
 

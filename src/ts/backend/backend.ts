@@ -1,5 +1,6 @@
 import { CefmError } from '../errors.js';
 import type { Attrs, OpCost } from '../ops/op.js';
+import { backwardCall } from '../ops/backward-call.js';
 import { getOp } from '../ops/registry.js';
 import { type HostTensor, numel, shapeString } from '../tensor.js';
 
@@ -11,6 +12,18 @@ export interface DeviceTensor {
   readonly backend: Backend;
   /** Free the memory now; using the tensor afterwards is an error. */
   dispose(): void;
+}
+
+/** Storage precision of a kernel's operands: f32 (default) or f16 storage with f32 accumulation. */
+export type Precision = 'f32' | 'f16';
+
+/**
+ * Per-call options that are not attrs (they do not change the result's definition, only how it is
+ * computed). A backend without an f16 variant of a kernel runs it in f32.
+ */
+export interface RunOptions {
+  /** f16 storage (inference): WebGPU forward kernels with an f16 variant, where the adapter has shader-f16. */
+  precision?: Precision;
 }
 
 /**
@@ -27,17 +40,25 @@ export interface Backend {
   empty(shape: number[]): DeviceTensor;
   download(t: DeviceTensor): Promise<HostTensor>;
   /** Enqueue one kernel (docs/ops.md); outputs are preallocated by the caller. */
-  run(kernel: string, inputs: DeviceTensor[], outputs: DeviceTensor[], attrs: Attrs): void;
+  run(kernel: string, inputs: DeviceTensor[], outputs: DeviceTensor[], attrs: Attrs, options?: RunOptions): void;
   sync(): Promise<void>;
   /** Run an op on device tensors: validates, allocates the outputs, enqueues. */
-  op(name: string, inputs: DeviceTensor[], attrs?: Attrs): DeviceTensor[];
+  op(name: string, inputs: DeviceTensor[], attrs?: Attrs, options?: RunOptions): DeviceTensor[];
   /** Gradients of the op's inputs (null where an input has none), on device. */
   opBackward(name: string, inputs: DeviceTensor[], outputs: DeviceTensor[], dOutputs: DeviceTensor[], attrs?: Attrs): (DeviceTensor | null)[];
   /** Host-tensor convenience: upload, run, download, free. */
-  forward(name: string, inputs: HostTensor[], attrs?: Attrs): Promise<HostTensor[]>;
+  forward(name: string, inputs: HostTensor[], attrs?: Attrs, options?: RunOptions): Promise<HostTensor[]>;
   backward(name: string, inputs: HostTensor[], attrs: Attrs | undefined, dy: HostTensor | HostTensor[]): Promise<(HostTensor | null)[]>;
   /** Optional: time `repeats` runs of a kernel on the device clock (GPU timestamps), in ms each. */
-  timeKernel?(kernel: string, inputs: DeviceTensor[], outputs: DeviceTensor[], attrs: Attrs, repeats: number): Promise<number[]>;
+  timeKernel?(kernel: string, inputs: DeviceTensor[], outputs: DeviceTensor[], attrs: Attrs, repeats: number, options?: RunOptions): Promise<number[]>;
+  /** Optional: device time of each of `repeats` copies of `bytes` between two device buffers, in ms (bandwidth ceiling). */
+  timeCopy?(bytes: number, repeats: number): Promise<number[]>;
+  /** Optional: resolves once background work started by earlier kernels (WebGPU autotuning) is done. */
+  settled?(): Promise<void>;
+  /** Optional: device memory held by live tensors (pooled but unused memory not counted). */
+  memory?(): { bytes: number; buffers: number };
+  /** True on a software adapter (a CPU emulating a GPU): slow, sized down by benchmarks. */
+  readonly software?: boolean;
   cost(name: string, shapes: number[][], attrs?: Attrs): OpCost;
   dispose(): Promise<void>;
 }
@@ -54,11 +75,11 @@ export abstract class BackendBase implements Backend {
   abstract upload(t: HostTensor): DeviceTensor;
   abstract empty(shape: number[]): DeviceTensor;
   abstract download(t: DeviceTensor): Promise<HostTensor>;
-  abstract run(kernel: string, inputs: DeviceTensor[], outputs: DeviceTensor[], attrs: Attrs): void;
+  abstract run(kernel: string, inputs: DeviceTensor[], outputs: DeviceTensor[], attrs: Attrs, options?: RunOptions): void;
   abstract sync(): Promise<void>;
   abstract dispose(): Promise<void>;
 
-  op(name: string, inputs: DeviceTensor[], attrs: Attrs = {}): DeviceTensor[] {
+  op(name: string, inputs: DeviceTensor[], attrs: Attrs = {}, options?: RunOptions): DeviceTensor[] {
     const def = getOp(name);
     const shapes = inputs.map((t) => t.shape);
     const norm = def.normalize(shapes, attrs);
@@ -67,7 +88,7 @@ export abstract class BackendBase implements Backend {
       const src = def.inplace?.[i];
       return src === undefined ? this.empty(s) : inputs[src];
     });
-    this.run(name, inputs, outputs, norm);
+    this.run(name, inputs, outputs, norm, options);
     return outputs;
   }
 
@@ -87,15 +108,16 @@ export abstract class BackendBase implements Backend {
     });
     const diff = def.differentiable(shapes, norm);
     const grads = inputs.map((t, i) => (diff[i] ? this.empty(t.shape) : null));
-    this.run(`${name}_backward`, [...inputs, ...outputs, ...dOutputs], grads.filter((g): g is DeviceTensor => g !== null), norm);
+    const call = backwardCall(name, inputs, outputs, dOutputs, grads);
+    this.run(call.kernel, call.inputs, call.outputs, norm);
     return grads;
   }
 
-  async forward(name: string, inputs: HostTensor[], attrs: Attrs = {}): Promise<HostTensor[]> {
+  async forward(name: string, inputs: HostTensor[], attrs: Attrs = {}, options?: RunOptions): Promise<HostTensor[]> {
     checkHostTensors(name, inputs);
     const dev = inputs.map((t) => this.upload(t));
     try {
-      const outs = this.op(name, dev, attrs);
+      const outs = this.op(name, dev, attrs, options);
       const result = await Promise.all(outs.map((o) => this.download(o)));
       outs.forEach((o) => { if (!dev.includes(o)) o.dispose(); });
       return result;

@@ -3,11 +3,13 @@ import { CefmError } from '../errors.js';
 import type { Attrs } from '../ops/op.js';
 import { type HostTensor, numel } from '../tensor.js';
 import { type Backend, BackendBase, type BackendOptions, type DeviceTensor } from './backend.js';
+import { track } from './scope.js';
 
 class NativeTensor implements DeviceTensor {
   private handle: NativeBufferHandle | null;
   constructor(readonly backend: Backend, readonly shape: number[], handle: NativeBufferHandle) {
-    this.handle = handle;
+    this.handle = handle; // a dropped handle is freed by the addon's own finalizer
+    track(this);
   }
   get buffer(): NativeBufferHandle {
     if (!this.handle) throw new CefmError(`native tensor [${this.shape}] used after dispose`);

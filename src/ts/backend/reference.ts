@@ -1,12 +1,16 @@
 import { CefmError } from '../errors.js';
 import type { Attrs, RefTensor } from '../ops/op.js';
+import { parseKernelName, splitBackwardInputs } from '../ops/backward-call.js';
 import { getOp } from '../ops/registry.js';
 import { type HostTensor, numel } from '../tensor.js';
 import { type Backend, BackendBase, type BackendOptions, type DeviceTensor } from './backend.js';
+import { track } from './scope.js';
 
 class RefDeviceTensor implements DeviceTensor {
   disposed = false;
-  constructor(readonly backend: Backend, readonly shape: number[], public data: Float64Array) {}
+  constructor(readonly backend: Backend, readonly shape: number[], public data: Float64Array) {
+    track(this);
+  }
   dispose(): void {
     this.disposed = true;
   }
@@ -36,17 +40,16 @@ export class ReferenceBackend extends BackendBase {
     return { shape: [...r.shape], data: Float32Array.from(r.data) };
   }
   run(kernel: string, inputs: DeviceTensor[], outputs: DeviceTensor[], attrs: Attrs): void {
-    const isBackward = kernel.endsWith('_backward');
-    const def = getOp(isBackward ? kernel.slice(0, -'_backward'.length) : kernel);
+    const { op, backward } = parseKernelName(kernel);
+    const def = getOp(op);
     const ins = inputs.map((t) => this.read64(t));
     let results: (RefTensor | null)[];
-    if (!isBackward) {
+    if (!backward) {
       results = def.reference.forward(ins, attrs);
     } else {
       if (!def.reference.backward) throw new CefmError(`${def.name}: no reference backward`);
-      const k = def.outputs.length;
-      const nIn = ins.length - 2 * k;
-      results = def.reference.backward(ins.slice(0, nIn), ins.slice(nIn, nIn + k), ins.slice(nIn + k), attrs).filter((g) => g !== null);
+      const b = splitBackwardInputs(def, ins);
+      results = def.reference.backward(b.inputs, b.outputs, b.dOutputs, attrs).filter((g) => g !== null);
     }
     if (results.length !== outputs.length) throw new CefmError(`${kernel}: reference produced ${results.length} outputs, expected ${outputs.length}`);
     results.forEach((r, i) => {

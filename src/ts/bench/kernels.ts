@@ -1,10 +1,8 @@
 // Kernel benchmark: times op kernels on a backend (GPU timestamps on WebGPU, wall clock on the
 // native stream) after warm-up, median of many runs, on random data.
 import type { Backend, DeviceTensor } from '../backend/backend.js';
-import type { WebGpuBackend } from '../backend/webgpu/backend.js';
-import { whenTuned } from '../backend/webgpu/autotune.js';
-import { grid1d, packUniforms } from '../backend/webgpu/kernel.js';
 import { CefmError } from '../errors.js';
+import { backwardCall } from '../ops/backward-call.js';
 import { getOp } from '../ops/registry.js';
 import { numel } from '../tensor.js';
 import type { BenchCase } from './case.js';
@@ -68,16 +66,16 @@ export async function benchCase(be: Backend, c: BenchCase, opts: BenchOptions, c
       be.run(c.op, inputs, outs, attrs);
       const dys = outs.map((o, i) => randomTensor(be, o.shape, 99 + i));
       const diff = def.differentiable(c.shapes, attrs);
-      kOut = inputs.filter((_, i) => diff[i]).map((t) => be.empty(t.shape));
-      owned.push(...dys, ...kOut);
-      kernel = `${c.op}_backward`;
-      kIn = [...inputs, ...outs, ...dys];
+      const grads = inputs.map((t, i) => (diff[i] ? be.empty(t.shape) : null));
+      const call = backwardCall(c.op, inputs, outs, dys, grads);
+      owned.push(...dys, ...call.outputs);
+      ({ kernel, inputs: kIn, outputs: kOut } = call);
     } else {
       kOut = outs;
     }
     if (opts.warmup > 0) await be.timeKernel(kernel, kIn, kOut, attrs, opts.warmup);
     // The first use of a size class may start kernel autotuning: time the variant it settles on.
-    if (be.kind === 'webgpu') await whenTuned((be as WebGpuBackend).acquired);
+    await be.settled?.();
     const times = await be.timeKernel(kernel, kIn, kOut, attrs, opts.repeats);
     const cost = c.backward
       ? def.backwardCost?.(c.shapes, attrs) ?? (({ flops, bytes }) => ({ flops: 2 * flops, bytes: 2 * bytes }))(def.cost(c.shapes, attrs))
@@ -97,22 +95,16 @@ export async function benchCase(be: Backend, c: BenchCase, opts: BenchOptions, c
   }
 }
 
-/** WebGPU ceilings: a large vec4 copy (bandwidth) and the best of a few matmul sizes (FLOP/s). */
-export async function measureGpuCeilings(gpu: WebGpuBackend, opts: BenchOptions, bestMatmul: () => Promise<number>): Promise<Ceilings> {
-  const software = gpu.acquired.summary.software;
-  const bytes = software ? 32 << 20 : 256 << 20;
-  const n4 = bytes / 16;
-  const src = gpu.runtime.pool.acquire(bytes), dst = gpu.runtime.pool.acquire(bytes);
-  try {
-    const [x, y] = grid1d(Math.ceil(n4 / 256));
-    const run = () => gpu.runtime.dispatch({ pipeline: { shader: 'copy' }, buffers: [src, dst], uniforms: packUniforms([{ u: n4 }, { u: 0 }, { u: 0 }, { u: 0 }]), workgroups: [x, y] });
-    await gpu.runtime.time('copy', opts.warmup || 1, run);
-    const t = median(await gpu.runtime.time('copy', Math.max(5, Math.min(opts.repeats, 20)), run));
-    const gbps = (2 * bytes) / (t * 1e6);
-    const gflops = await bestMatmul();
-    return { gflops, gbps, note: `copy of ${bytes >> 20} MiB: ${gbps.toFixed(1)} GB/s; best matmul: ${gflops.toFixed(1)} GFLOP/s` };
-  } finally {
-    gpu.runtime.pool.release(src);
-    gpu.runtime.pool.release(dst);
-  }
+/**
+ * The device's ceilings, where the backend can time a copy (WebGPU): a large copy (bandwidth) and
+ * the best of a few matmul sizes (FLOP/s). Other backends: none measured.
+ */
+export async function measureCeilings(be: Backend, opts: BenchOptions, bestMatmul: () => Promise<number>): Promise<Ceilings> {
+  if (!be.timeCopy) return { gflops: null, gbps: null, note: 'no ceilings measured' };
+  const bytes = be.software ? 32 << 20 : 256 << 20;
+  await be.timeCopy(bytes, opts.warmup || 1);
+  const t = median(await be.timeCopy(bytes, Math.max(5, Math.min(opts.repeats, 20))));
+  const gbps = (2 * bytes) / (t * 1e6);
+  const gflops = await bestMatmul();
+  return { gflops, gbps, note: `copy of ${bytes >> 20} MiB: ${gbps.toFixed(1)} GB/s; best matmul: ${gflops.toFixed(1)} GFLOP/s` };
 }

@@ -4,10 +4,13 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { CefmError, debugEnabled } from '../errors.js';
+import { showDawnLog } from '../backend/webgpu/dawn-log.js';
 import { packageVersion } from '../version.js';
 import { registerInfoCommand } from './commands/info.js';
 import { registerBenchCommand } from './commands/bench.js';
 import { registerAbcCommand } from './commands/abc.js';
+import { registerConvertCommand } from './commands/convert.js';
+import { registerTrainCommand } from './commands/train.js';
 
 
 export function buildProgram(): Command {
@@ -16,13 +19,15 @@ export function buildProgram(): Command {
     .name('cefm-native')
     .description('Dermoscopy models (CEFM, multi-task lesion network) on WebGPU and a native CPU backend')
     .version(packageVersion, '-V, --version')
-    .option('--verbose', 'show stack traces on errors')
+    .option('--verbose', 'show stack traces on errors, and Dawn\'s own (harmless) adapter warnings')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'cefm-native: ')) });
   registerInfoCommand(program);
   registerBenchCommand(program);
   registerAbcCommand(program);
+  registerConvertCommand(program);
+  registerTrainCommand(program);
 
   return program;
 }
@@ -30,6 +35,7 @@ export function buildProgram(): Command {
 /** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 bad usage, 3 partial failure). */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  showDawnLog(debugEnabled() || argv.includes('--verbose'));
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -25,8 +25,10 @@ export function formatAbcTable(m: AbcMeasurement, k: AbcConstants, title: string
     ]],
     ['Colour', [
       ['sigma H / S / V (0-255 scale)', `${m.sigma_h.toFixed(2)} / ${m.sigma_s.toFixed(2)} / ${m.sigma_v.toFixed(2)}`],
-      [`colours present (>= ${pct(k.color_present_fraction)} of lesion)`, `${m.color_count} of 6${present.length ? `: ${present.map(label).join(', ')}` : ''}`],
-      ['colour fractions', fractions.join(', ')],
+      ['colours present', `${m.color_count} of 6${present.length ? `: ${present.map(label).join(', ')}` : ''}`],
+      ['colour fractions', `${fractions.join(', ')}${m.skin_like_fraction > 0 ? `; skin-coloured ${pct(m.skin_like_fraction)}` : ''}`],
+      ['present from (share of lesion)', COLOR_NAMES.map((c) => `${label(c)} ${pct(k.color_present_fractions[c])}`).join(', ')],
+      ['skin around the lesion, CIELAB', `${m.skin_lab.map((v) => v.toFixed(1)).join(' / ')}${m.skin_pixels ? '' : ' (too little skin: whole image)'}`],
     ]],
   ];
   const width = Math.max(...sections.flatMap(([, rows]) => rows.map(([name]) => name.length)));

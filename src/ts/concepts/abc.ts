@@ -7,6 +7,8 @@ import { CefmError } from '../errors.js';
 /** The six dermoscopic colours, in the order the measurement reports them. */
 export const COLOR_NAMES = ['white', 'red', 'light_brown', 'dark_brown', 'blue_gray', 'black'] as const;
 export type ColorName = (typeof COLOR_NAMES)[number];
+/** Colour-class map values besides the six colours. */
+export const SKIN_LIKE_CLASS = 6, OUTSIDE_CLASS = 7;
 
 /** The features `cefm-native abc --json` prints, exactly these keys (docs/abc.md defines each). */
 export interface AbcFeatures {
@@ -50,7 +52,7 @@ export interface AbcGeometry {
   /** Full axis lengths of the ellipse with the lesion's second moments (px). */
   major_length: number;
   minor_length: number;
-  /** Index into COLOR_NAMES per pixel; 6 outside the lesion. */
+  /** Index into COLOR_NAMES per lesion pixel, SKIN_LIKE_CLASS for skin-coloured ones, OUTSIDE_CLASS outside. */
   colour_class: Uint8Array;
   /** The 8 sectors (45 degrees each, counted from the major axis) judged abrupt. */
   abrupt_sectors: boolean[];
@@ -60,15 +62,29 @@ export interface AbcGeometry {
 export interface AbcMeasurement extends AbcFeatures {
   asymmetry_shape: [number, number];
   asymmetry_colour: [number, number];
+  /** Shades-of-grey illuminant of the surrounding skin (linear sRGB), before correction. */
+  illuminant: [number, number, number];
+  /** The skin's CIELAB after colour constancy: the origin of the skin-relative reference colours. */
+  skin_lab: [number, number, number];
+  /** Skin pixels used; 0 when the lesion left too few and the whole image gave the illuminant. */
+  skin_pixels: number;
+  /** Share of the lesion nearest to the skin's own colour (in none of the six colours). */
+  skin_like_fraction: number;
   geometry?: AbcGeometry;
 }
 
 /** The constants the native measurement uses (native/abc/abc_params.h). */
 export interface AbcConstants {
   asymmetry_threshold: number;
-  color_present_fraction: number;
+  /** Per colour: present at or above this fraction of the lesion. */
+  color_present_fractions: Record<ColorName, number>;
   shades_of_grey_order: number;
   canonical_illuminant: [number, number, number];
+  skin_reach: number;
+  skin_dark_fraction: number;
+  min_skin_pixels: number;
+  /** Per colour and 'skin': [L, a, b, relative L, relative a, relative b] (1 = offset from the skin's CIELAB). */
+  reference_colours: Record<ColorName | 'skin', [number, number, number, number, number, number]>;
   contour_sigma_min: number;
   contour_sigma_scale: number;
   narrow_fraction: number;

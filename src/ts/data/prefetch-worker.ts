@@ -14,6 +14,8 @@ export interface WorkerTask {
   id: number;
   index: number;
   epoch: number;
+  /** How many times this index already came earlier in the epoch's order (0: first). */
+  repeat?: number;
 }
 
 const init = workerData as WorkerInit;

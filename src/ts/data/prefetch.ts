@@ -16,6 +16,8 @@ export interface LoaderOptions extends PreprocessOptions {
   prefetch?: number;
   /** Shuffle the order every epoch (seeded by `seed` and the epoch). */
   shuffle?: boolean;
+  /** Replaces the (shuffled) order of an epoch: e.g. class-balanced sampling with replacement (indices may repeat). */
+  order?: (epoch: number) => number[];
   /** Drop a last batch smaller than batchSize. */
   dropLast?: boolean;
   /** Folder of the on-disk preprocessing cache; none by default. */
@@ -37,7 +39,7 @@ export interface Batch {
 
 /** Something that turns (index, epoch) into tensors: this thread or a pool of workers. */
 interface Preparer {
-  prepare(index: number, epoch: number): Promise<PrepareOutcome>;
+  prepare(index: number, epoch: number, repeat: number): Promise<PrepareOutcome>;
   close(): Promise<void>;
 }
 
@@ -60,22 +62,31 @@ export class DataLoader {
     this.preparer = workers > 0 ? new WorkerPool(samples, opts, workers) : new InProcess(samples, opts);
   }
 
-  /** Sample indices in the order of this epoch. */
+  /** Sample indices in the order of this epoch (the custom `order` when given, checked). */
   order(epoch: number): number[] {
+    if (this.opts.order) {
+      const order = this.opts.order(epoch);
+      const bad = order.find((i) => !Number.isInteger(i) || i < 0 || i >= this.samples.length);
+      if (bad !== undefined) throw new CefmError(`loader: order(${epoch}) holds ${bad}, not a sample index in [0, ${this.samples.length})`);
+      return order;
+    }
     const order = this.samples.map((_, i) => i);
     return this.opts.shuffle ? new Rng(mixSeed(this.opts.seed ?? 0, epoch, 0x5eed)).shuffle(order) : order;
   }
 
-  async *epoch(epoch = 0): AsyncGenerator<Batch> {
+  /** The batches of one epoch from batch `startBatch` on (earlier ones are not decoded: exact resume). */
+  async *epoch(epoch = 0, startBatch = 0): AsyncGenerator<Batch> {
     const order = this.order(epoch);
     const { batchSize } = this.opts;
     const ahead = batchSize * Math.max(1, this.opts.prefetch ?? 2);
     const pending: Promise<PrepareOutcome>[] = [];
+    const repeats = repeatCounts(order);
     const requestUpTo = (end: number) => {
-      for (let p = pending.length; p < Math.min(end, order.length); p++) pending.push(this.preparer.prepare(order[p], epoch));
+      for (let p = pending.length; p < Math.min(end, order.length); p++) pending.push(this.preparer.prepare(order[p], epoch, repeats[p]));
     };
     const batches = this.opts.dropLast ? Math.floor(order.length / batchSize) : Math.ceil(order.length / batchSize);
-    for (let b = 0; b < batches; b++) {
+    pending.length = Math.min(order.length, startBatch * batchSize); // sparse: skipped samples are never requested
+    for (let b = startBatch; b < batches; b++) {
       const start = b * batchSize;
       const end = Math.min(start + batchSize, order.length);
       requestUpTo(end + ahead);
@@ -118,6 +129,16 @@ export class DataLoader {
   }
 }
 
+/** For each position, how often its index occurred before it: repeats of a sample get their own augmentation. */
+function repeatCounts(order: number[]): number[] {
+  const seen = new Map<number, number>();
+  return order.map((i) => {
+    const k = seen.get(i) ?? 0;
+    seen.set(i, k + 1);
+    return k;
+  });
+}
+
 class InProcess implements Preparer {
   private cache?: PreprocessCache;
 
@@ -125,8 +146,8 @@ class InProcess implements Preparer {
     if (opts.cacheDir) this.cache = new PreprocessCache(opts.cacheDir);
   }
 
-  prepare(index: number, epoch: number): Promise<PrepareOutcome> {
-    return tryPrepareSample(this.samples[index], this.opts, { index, epoch }, this.cache);
+  prepare(index: number, epoch: number, repeat: number): Promise<PrepareOutcome> {
+    return tryPrepareSample(this.samples[index], this.opts, { index, epoch, repeat }, this.cache);
   }
 
   async close(): Promise<void> {}
@@ -153,7 +174,7 @@ class WorkerPool implements Preparer {
   }
 
   private spawn(): PoolWorker {
-    const { onSkip: _onSkip, ...options } = this.opts; // functions cannot cross threads
+    const { onSkip: _onSkip, order: _order, ...options } = this.opts; // functions cannot cross threads
     const init: WorkerInit = { samples: this.samples, options, cacheDir: this.opts.cacheDir };
     const worker = new Worker(new URL('./prefetch-worker.js', import.meta.url), { workerData: init });
     const entry: PoolWorker = { worker, inFlight: new Map() };
@@ -189,7 +210,7 @@ class WorkerPool implements Preparer {
     return entry;
   }
 
-  prepare(index: number, epoch: number): Promise<PrepareOutcome> {
+  prepare(index: number, epoch: number, repeat: number): Promise<PrepareOutcome> {
     if (this.closed) throw new CefmError('loader: used after close()');
     if (this.workers.length === 0) throw new CefmError(`loader: decoding workers keep failing (${this.lastFailure})`);
     const entry = this.workers.reduce((a, b) => (b.inFlight.size < a.inFlight.size ? b : a));
@@ -197,7 +218,7 @@ class WorkerPool implements Preparer {
     return new Promise((resolve) => {
       entry.inFlight.set(id, { index, resolve });
       entry.worker.ref();
-      const task: WorkerTask = { id, index, epoch };
+      const task: WorkerTask = { id, index, epoch, repeat };
       entry.worker.postMessage(task);
     });
   }

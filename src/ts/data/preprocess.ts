@@ -2,7 +2,7 @@ import { CefmError } from '../errors.js';
 import type { HostTensor } from '../tensor.js';
 import { type AugmentOptions, type AugmentPlan, applyAugment, planAugment, type Size } from './augment.js';
 import { PreprocessCache, type CachedSample } from './cache.js';
-import { decodeMask, decodeRgb, IMAGENET_NORMALIZATION, maskToTensor, type Normalization, readImageFile, resizeMask, resizeRgb, toTensor } from './image.js';
+import { clampByte, decodeMask, decodeRgb, IMAGENET_NORMALIZATION, maskToTensor, type Normalization, readImageFile, resizeMask, resizeRgb, type RgbImage, toTensor } from './image.js';
 import { mixSeed, Rng } from './rng.js';
 import type { Sample } from './spec.js';
 
@@ -24,6 +24,58 @@ export interface PreprocessOptions {
    * before the random crop (this is the stage the cache stores). Default: keep full resolution.
    */
   baseShortSide?: number;
+  /**
+   * Colour constancy applied to every image before augmentation, in training and at inference (the
+   * model stores it with its preprocessing). Default null: none.
+   */
+  colorConstancy?: ColorConstancy | null;
+}
+
+export type ColorConstancy = 'shades_of_gray';
+
+/**
+ * Shades-of-Gray colour constancy (Finlayson & Trezzi 2004; Barata et al. 2015 for dermoscopy): the
+ * illuminant per channel is the Minkowski p-mean of that channel, and each channel is scaled so the
+ * illuminant becomes grey of the same length (the ISIC challenge formulation). p = 1 is grey world,
+ * p = infinity is max-RGB.
+ */
+export function shadesOfGray(img: RgbImage, p = 6): RgbImage {
+  if (!(p >= 1)) throw new CefmError(`shadesOfGray: p must be >= 1, got ${p}`);
+  const pow = new Float64Array(256);
+  for (let v = 0; v < 256; v++) pow[v] = Math.pow(v / 255, p); // table: no pow per pixel
+  const n = img.width * img.height;
+  const d = img.data;
+  let r = 0;
+  let g = 0;
+  let b = 0;
+  for (let i = 0; i < n * 3; i += 3) {
+    r += pow[d[i]];
+    g += pow[d[i + 1]];
+    b += pow[d[i + 2]];
+  }
+  const e = [r, g, b].map((s) => Math.pow(s / Math.max(1, n), 1 / p));
+  const norm = Math.hypot(e[0], e[1], e[2]);
+  const gain = e.map((x) => (x > 0 ? norm / (x * Math.sqrt(3)) : 1));
+  const lut = [0, 1, 2].map((c) => {
+    const t = new Uint8Array(256);
+    for (let v = 0; v < 256; v++) t[v] = clampByte(v * gain[c]);
+    return t;
+  });
+  const out = new Uint8Array(n * 3);
+  const [lr, lg, lb] = lut;
+  for (let i = 0; i < n * 3; i += 3) {
+    out[i] = lr[d[i]];
+    out[i + 1] = lg[d[i + 1]];
+    out[i + 2] = lb[d[i + 2]];
+  }
+  return { width: img.width, height: img.height, data: out };
+}
+
+/** The deterministic colour step of `opts` (identity when none): reuse it in predict / explain. */
+export function applyColorConstancy(img: RgbImage, method: ColorConstancy | null | undefined): RgbImage {
+  if (!method) return img;
+  if (method === 'shades_of_gray') return shadesOfGray(img);
+  throw new CefmError(`preprocess: unknown colorConstancy ${JSON.stringify(method)} (expected 'shades_of_gray' or null)`);
 }
 
 export interface PreparedSample {
@@ -38,6 +90,8 @@ export interface PreparedSample {
 export interface SamplePosition {
   index: number;
   epoch: number;
+  /** The how-many-th repeat of this index in the epoch (sampling with replacement); 0 or absent: first. */
+  repeat?: number;
 }
 
 export function outputSize(opts: PreprocessOptions): Size {
@@ -80,11 +134,13 @@ async function loadBase(sample: Sample, opts: PreprocessOptions, cache?: Preproc
 /** One sample as tensors: the same function runs in process and in the prefetch workers. */
 export async function prepareSample(sample: Sample, opts: PreprocessOptions, at: SamplePosition, cache?: PreprocessCache): Promise<PreparedSample> {
   const norm = opts.normalization ?? IMAGENET_NORMALIZATION;
-  const base = await loadBase(sample, opts, cache);
+  const loaded = await loadBase(sample, opts, cache);
+  const base: CachedSample = { ...loaded, image: applyColorConstancy(loaded.image, opts.colorConstancy) };
   if (!opts.augment) {
     return base.mask ? { image: toTensor(base.image, norm), mask: maskToTensor(base.mask) } : { image: toTensor(base.image, norm) };
   }
-  const rng = new Rng(mixSeed(opts.seed ?? 0, at.epoch, at.index));
+  // A repeat gets its own draw; the first occurrence keeps the seeding it always had.
+  const rng = new Rng(at.repeat ? mixSeed(opts.seed ?? 0, at.epoch, at.index, at.repeat) : mixSeed(opts.seed ?? 0, at.epoch, at.index));
   const plan = planAugment(opts.augment, base.image, outputSize(opts), rng);
   const aug = applyAugment(plan, base.image, base.mask, outputSize(opts));
   const prepared: PreparedSample = { image: toTensor(aug.image, norm), plan };

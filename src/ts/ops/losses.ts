@@ -88,27 +88,33 @@ export const crossEntropy = defineOp<Record<string, never>>({
   },
 });
 
-/** F.binary_cross_entropy_with_logits(x, y), mean over all elements, in the stable form. */
+/**
+ * F.binary_cross_entropy_with_logits(x, y, weight=w), mean over all elements (zero-weight ones
+ * included), in the stable form. The weight is optional and has the shape of x.
+ */
 export const bceWithLogits = defineOp<Record<string, never>>({
   name: 'bce_with_logits',
-  inputs: ['x', 'y'],
+  inputs: ['x', 'y', 'weight?'],
   outputs: ['loss'],
   normalize(shapes) {
-    sameShapes('bce_with_logits', shapes, 0);
+    if (shapes.length !== 2 && shapes.length !== 3) throw opError('bce_with_logits', shapes, `expects 2 or 3 inputs (x, y, weight?), got ${shapes.length}`);
+    sameShapes('bce_with_logits', shapes.slice(0, 2), 0);
+    if (shapes.length === 3 && shapeString(shapes[2]) !== shapeString(shapes[0])) throw opError('bce_with_logits', shapes, 'weight and input shapes differ');
     return {};
   },
   outputShapes: () => [[]],
-  differentiable: () => [true, false],
-  cost: ([x]) => ({ flops: 6 * numel(x), bytes: 8 * numel(x) }),
+  differentiable: (shapes) => shapes.map((_, i) => i === 0),
+  cost: (shapes) => ({ flops: 7 * numel(shapes[0]), bytes: 4 * shapes.length * numel(shapes[0]) }),
   reference: {
-    forward([x, y]) {
+    forward([x, y, w]) {
       // max(x, 0) − x·y + log(1 + e^−|x|): no overflow for either sign of x.
-      const terms = x.data.map((v, i) => Math.max(v, 0) - v * y.data[i] + Math.log1p(Math.exp(-Math.abs(v))));
+      const terms = x.data.map((v, i) => (w ? w.data[i] : 1) * (Math.max(v, 0) - v * y.data[i] + Math.log1p(Math.exp(-Math.abs(v)))));
       return [scalar(mean(terms))];
     },
-    backward([x, y], _outs, [dy]) {
+    backward([x, y, w], _outs, [dy]) {
       const g = dy.data[0] / x.data.length;
-      return [refTensor(x.shape, x.data.map((v, i) => g * (sigmoid(v) - y.data[i]))), null];
+      const dx = refTensor(x.shape, x.data.map((v, i) => g * (w ? w.data[i] : 1) * (sigmoid(v) - y.data[i])));
+      return w ? [dx, null, null] : [dx, null];
     },
   },
 });

@@ -56,8 +56,39 @@ export function opError(op: string, shapes: number[][], problem: string): CefmEr
   return new CefmError(`${op}: ${problem} (input shapes ${shapes.map(shapeString).join(' ')})`);
 }
 
+/** Every op goes through here: its normalize is wrapped so that an attr it never reads is an error. */
 export function defineOp<A extends Attrs>(def: OpDef<A>): OpDef<A> {
-  return def;
+  return { ...def, normalize: rejectUnknownAttrs(def.name, def.normalize) };
+}
+
+/**
+ * Wraps a normalize so that a key it never looks at (a typo such as `strides`) is an error naming
+ * the op and the key, instead of silently meaning the default. Known keys are the ones the
+ * normalize reads plus the ones it returns, so already-normalised attrs pass again unchanged.
+ */
+export function rejectUnknownAttrs<A extends Attrs>(op: string, normalize: OpDef<A>['normalize']): OpDef<A>['normalize'] {
+  return (shapes, attrs) => {
+    const given = attrs ?? {};
+    const read = new Set<string>();
+    const watched = new Proxy(given, {
+      get(target, key, receiver) {
+        if (typeof key === 'string') read.add(key);
+        return Reflect.get(target, key, receiver);
+      },
+      has(target, key) {
+        if (typeof key === 'string') read.add(key);
+        return Reflect.has(target, key);
+      },
+    });
+    const norm = normalize(shapes, watched);
+    const known = new Set([...read, ...Object.keys(norm)]);
+    const unknown = Object.keys(given).filter((k) => given[k] !== undefined && !known.has(k));
+    if (unknown.length) {
+      const list = [...known].join(', ') || 'none: it takes no attrs';
+      throw new CefmError(`${op}: unknown attr '${unknown[0]}' (known: ${list})`);
+    }
+    return norm;
+  };
 }
 
 /** Read a finite number attr with a default; NaN/Infinity or wrong type is an error. */

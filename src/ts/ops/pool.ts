@@ -75,7 +75,10 @@ function slidingAttrs(op: string, shapes: number[][], attrs: Attrs, withDilation
   const stride = strideGiven ? pairAttr(op, shapes, attrs, 'stride') : kernel;
   const padding = pairAttr(op, shapes, attrs, 'padding', [0, 0]);
   const dilation = withDilation ? pairAttr(op, shapes, attrs, 'dilation', [1, 1]) : [1, 1];
-  if (!withDilation && attrs.dilation !== undefined) throw opError(op, shapes, 'has no dilation attr');
+  // dilation 1 is what normalize returns, so already-normalised attrs pass again
+  if (!withDilation && attrs.dilation !== undefined && pairAttr(op, shapes, attrs, 'dilation').some((d) => d !== 1)) {
+    throw opError(op, shapes, 'has no dilation attr');
+  }
   const positive = (name: string, v: number[]) => {
     if (!v.every((x) => x > 0)) throw opError(op, shapes, `${name} must be positive, got [${v}]`);
   };

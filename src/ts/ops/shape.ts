@@ -15,7 +15,7 @@ function intList(op: string, shapes: number[][], attrs: Attrs, name: string): nu
 }
 
 /** A dim in [-rank, rank) made non-negative, as PyTorch wraps it. */
-function wrapDim(op: string, shapes: number[][], d: number, rank: number): number {
+export function wrapDim(op: string, shapes: number[][], d: number, rank: number): number {
   if (!Number.isInteger(d) || d < -rank || d >= rank) throw opError(op, shapes, `dim ${d} is out of range for rank ${rank}`);
   return d < 0 ? d + rank : d;
 }

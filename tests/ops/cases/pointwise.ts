@@ -107,4 +107,30 @@ const reductions: OpCase[] = ['sum', 'mean'].flatMap((op) =>
   ),
 );
 
-export const cases: OpCase[] = [...layerNorm, ...batchNorm, ...softmaxes, ...activations, ...binaries, ...reductions];
+// l2_normalize: the eps 0.8 case has rows on both sides of the clamp (norms of 3 values in ±0.5).
+const l2Normalize: OpCase[] = [
+  { op: 'l2_normalize', shapes: [[7]] },
+  { op: 'l2_normalize', shapes: [[5, 13]] },
+  { op: 'l2_normalize', shapes: [[3, 4, 128]], note: 'CEFM embedding width' },
+  { op: 'l2_normalize', shapes: [[2, 1, 517]], gen: { 0: offset(50) }, note: 'large values' },
+  { op: 'l2_normalize', shapes: [[9, 1]], forwardOnly: true, note: 'D = 1: y = sign(x), gradient identically 0' },
+  { op: 'l2_normalize', shapes: [[16, 3]], attrs: { eps: 0.8 }, gen: { 0: uniform(-0.5, 0.5) }, note: 'some rows clamped' },
+];
+
+const scales: OpCase[] = [
+  { op: 'scale', shapes: [[37]], attrs: { alpha: 2.5, beta: -0.5 } },
+  { op: 'scale', shapes: [[3, 5, 7]], note: 'defaults: identity' },
+  { op: 'scale', shapes: [[4, 9]], attrs: { alpha: -1e-3 } },
+  { op: 'scale', shapes: [[2, 3]], attrs: { alpha: 0, beta: 7 } },
+];
+
+const dropouts: OpCase[] = [
+  { op: 'dropout', shapes: [[1000]], attrs: { p: 0.3, seed: 7 } },
+  { op: 'dropout', shapes: [[3, 5, 7]], attrs: { p: 0.5, seed: 123456789 } },
+  { op: 'dropout', shapes: [[4, 65]], attrs: { p: 0.9, seed: 4294967295 }, note: 'largest seed' },
+  { op: 'dropout', shapes: [[33]], attrs: { p: 0, seed: 1 }, note: 'p = 0: identity' },
+  { op: 'dropout', shapes: [[2, 9]], attrs: { p: 1, seed: 3 }, note: 'p = 1: all dropped' },
+  { op: 'dropout', shapes: [[70001]], attrs: { p: 0.1, seed: 42 }, noGradcheck: true, note: 'long' },
+];
+
+export const cases: OpCase[] = [...layerNorm, ...batchNorm, ...l2Normalize, ...softmaxes, ...activations, ...binaries, ...scales, ...dropouts, ...reductions];

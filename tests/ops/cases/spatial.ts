@@ -4,6 +4,7 @@ import type { Rng } from '../../util/rng.js';
 const classes = (c: number) => (rng: Rng, shape: number[]) => Float32Array.from({ length: shape[0] }, () => rng.int(0, c));
 const unit = (rng: Rng, shape: number[]) => rng.array(shape.reduce((a, b) => a * b, 1), 0, 1);
 const wide = (rng: Rng, shape: number[]) => rng.array(shape.reduce((a, b) => a * b, 1), -8, 8);
+const binary = (rng: Rng, shape: number[]) => Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.int(0, 2));
 
 const pool: OpCase[] = [
   { op: 'max_pool2d', shapes: [[2, 3, 7, 9]], attrs: { kernel: 2 } },
@@ -53,6 +54,13 @@ const shape: OpCase[] = [
   { op: 'reshape', shapes: [[2, 3, 4]], attrs: { shape: [6, -1] } },
   { op: 'reshape', shapes: [[5, 7]], attrs: { shape: [35] } },
   { op: 'reshape', shapes: [[1, 6]], attrs: { shape: [2, 1, -1] } },
+  { op: 'slice', shapes: [[2, 3, 4]], attrs: { dim: 1, start: 1, length: 2 } },
+  { op: 'slice', shapes: [[2, 3, 5]], attrs: { dim: -1, start: -3, length: 2 }, note: 'negative dim and start' },
+  { op: 'slice', shapes: [[3, 17, 8]], attrs: { dim: 1, start: 0, length: 1 }, note: 'class token' },
+  { op: 'slice', shapes: [[3, 17, 8]], attrs: { dim: 1, start: 1, length: 16 }, note: 'patch tokens' },
+  { op: 'slice', shapes: [[7, 4]], attrs: { dim: 0, start: 6, length: 1 }, note: 'last row' },
+  { op: 'slice', shapes: [[9]], attrs: { dim: 0, start: 2, length: 5 } },
+  { op: 'slice', shapes: [[2, 3, 4, 5]], attrs: { dim: 2, start: 0, length: 4 }, note: 'whole dim' },
 ];
 
 const losses: OpCase[] = [
@@ -63,6 +71,9 @@ const losses: OpCase[] = [
   { op: 'bce_with_logits', shapes: [[1], [1]], gen: { 1: unit } },
   { op: 'bce_with_logits', shapes: [[7, 5], [7, 5]], gen: { 0: wide, 1: unit } },
   { op: 'bce_with_logits', shapes: [[2, 3, 4, 5], [2, 3, 4, 5]], gen: { 1: unit } },
+  { op: 'bce_with_logits', shapes: [[7, 5], [7, 5], [7, 5]], gen: { 0: wide, 1: unit, 2: (rng, s) => rng.array(s[0] * s[1], 0, 2) }, note: 'weighted' },
+  { op: 'bce_with_logits', shapes: [[4, 2], [4, 2], [4, 2]], gen: { 1: unit, 2: binary }, note: 'zero weights still count in the mean' },
+  { op: 'bce_with_logits', shapes: [[5003], [5003], [5003]], gen: { 1: unit, 2: unit }, note: 'weighted, several chunks' },
   { op: 'dice_loss', shapes: [[1, 1, 5, 6], [1, 1, 5, 6]], gen: { 1: unit } },
   { op: 'dice_loss', shapes: [[3, 2, 7, 5], [3, 2, 7, 5]], gen: { 0: wide, 1: unit } },
   { op: 'dice_loss', shapes: [[2, 9], [2, 9]], attrs: { smooth: 0.5 }, gen: { 1: unit } },
@@ -81,4 +92,14 @@ const adamw: OpCase[] = [
   { op: 'adamw_step', shapes: [[2, 9], [2, 9], [2, 9], [2, 9]], attrs: { step: 1000, lr: 3e-4, beta1: 0.8, beta2: 0.99, eps: 1e-6, weight_decay: 0.05 }, gen: { 3: unit } },
 ];
 
-export const cases: OpCase[] = [...pool, ...upsample, ...shape, ...losses, ...adamw];
+// In-place buffer updates (no backward): the outputs alias input 0.
+const buffers: OpCase[] = [
+  { op: 'fill', shapes: [[7, 5]], attrs: { value: 0 }, note: 'zero a gradient' },
+  { op: 'fill', shapes: [[33]], attrs: { value: -2.5 } },
+  { op: 'fill', shapes: [[70001]], attrs: { value: 1 }, note: 'long' },
+  { op: 'accumulate', shapes: [[7, 5], [7, 5]] },
+  { op: 'accumulate', shapes: [[3, 4, 5], [3, 4, 5]] },
+  { op: 'accumulate', shapes: [[70001], [70001]] },
+];
+
+export const cases: OpCase[] = [...pool, ...upsample, ...shape, ...losses, ...adamw, ...buffers];

@@ -14,6 +14,7 @@ export function bucketSize(bytes: number): number {
 export class BufferPool {
   private free = new Map<number, GPUBuffer[]>();
   private liveBytes = 0;
+  private liveBuffers = 0;
   private pooledBytes = 0;
   constructor(private readonly device: GPUDevice, private readonly maxPooledBytes = 512 << 20) {}
 
@@ -24,10 +25,12 @@ export class BufferPool {
     if (reused) {
       this.pooledBytes -= size;
       this.liveBytes += size;
+      this.liveBuffers++;
       return reused;
     }
     const buf = this.device.createBuffer({ size, usage: STORAGE_USAGE() });
     this.liveBytes += size;
+    this.liveBuffers++;
     return buf;
   }
 
@@ -35,6 +38,7 @@ export class BufferPool {
   release(buf: GPUBuffer): void {
     const size = buf.size;
     this.liveBytes -= size;
+    this.liveBuffers--;
     if (this.pooledBytes + size > this.maxPooledBytes) {
       buf.destroy();
       return;
@@ -45,8 +49,9 @@ export class BufferPool {
     list.push(buf);
   }
 
-  stats(): { liveBytes: number; pooledBytes: number } {
-    return { liveBytes: this.liveBytes, pooledBytes: this.pooledBytes };
+  /** Bytes and buffers handed out and not yet released; bytes kept for reuse. */
+  stats(): { liveBytes: number; liveBuffers: number; pooledBytes: number } {
+    return { liveBytes: this.liveBytes, liveBuffers: this.liveBuffers, pooledBytes: this.pooledBytes };
   }
 
   destroy(): void {

@@ -1,5 +1,6 @@
 // Adapter discovery and device creation through Dawn's node bindings (the `webgpu` package).
 import { CefmError } from '../../errors.js';
+import { quietDawn } from './dawn-log.js';
 
 export type PowerPreference = 'high-performance' | 'low-power';
 
@@ -89,6 +90,10 @@ function summarize(adapter: GPUAdapter, name: string, backend: string): AdapterS
 
 /** Every adapter Dawn can see, with features and key limits. Empty when there is none. */
 export async function listAdapters(): Promise<AdapterSummary[]> {
+  return quietDawn(listAdaptersLoud);
+}
+
+async function listAdaptersLoud(): Promise<AdapterSummary[]> {
   const mod = await loadDawn();
   // Dawn lists every adapter in the error for an adapter name that does not exist.
   let listing = '';
@@ -129,6 +134,10 @@ function adapterName(adapter: GPUAdapter): string {
  * larger buffer and workgroup limits.
  */
 export async function acquireDevice(opts: DeviceOptions = {}): Promise<AcquiredDevice> {
+  return quietDawn(() => acquireDeviceLoud(opts));
+}
+
+async function acquireDeviceLoud(opts: DeviceOptions): Promise<AcquiredDevice> {
   const mod = await loadDawn();
   let gpu: Gpu;
   let adapter: GPUAdapter | null;
@@ -142,7 +151,7 @@ export async function acquireDevice(opts: DeviceOptions = {}): Promise<AcquiredD
   if (!adapter) throw new CefmError(SOFTWARE_ADAPTER_HINT);
   const software = isSoftwareAdapter(adapter);
   if (software && !opts.allowSoftware) {
-    throw new CefmError(`only a software WebGPU adapter is available (${adapterName(adapter)}); pass --allow-software to use it anyway`);
+    throw new CefmError(`only a software WebGPU adapter is available (${adapterName(adapter)}); choose it explicitly (--backend webgpu) to use it anyway`);
   }
   const want: GPUFeatureName[] = [];
   for (const f of ['timestamp-query', 'shader-f16', 'subgroups'] as GPUFeatureName[]) if (adapter.features.has(f)) want.push(f);

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import type { Backend } from '../../backend/backend.js';
 import { openBackend } from '../../backend/open.js';
-import type { WebGpuBackend } from '../../backend/webgpu/backend.js';
 import { type BenchCase } from '../../bench/case.js';
 import { allBenchCases } from '../../bench/cases/index.js';
-import { type BenchResult, type Ceilings, benchCase, measureGpuCeilings } from '../../bench/kernels.js';
+import { type BenchResult, type Ceilings, benchCase, measureCeilings } from '../../bench/kernels.js';
 import { UsageError } from '../../errors.js';
 import { opNames } from '../../ops/registry.js';
 import { Progress } from '../progress.js';
@@ -66,17 +65,15 @@ function table(results: BenchResult[]): string {
 }
 
 async function benchBackend(be: Backend, cases: BenchCase[], opts: { repeats: number; warmup: number }, progress: Progress): Promise<{ results: BenchResult[]; ceilings: Ceilings }> {
-  let ceilings: Ceilings = { gflops: null, gbps: null, note: 'no ceilings measured' };
-  if (be.kind === 'webgpu') {
-    ceilings = await measureGpuCeilings(be as WebGpuBackend, opts, async () => {
-      let best = 0;
-      for (const n of [512, 1024]) {
-        const r = await benchCase(be, { op: 'matmul', shapes: [[n, n], [n, n]], label: '' }, { repeats: 5, warmup: 1 }, ceilings);
-        best = Math.max(best, r.gflops);
-      }
-      return best;
-    });
-  }
+  const none: Ceilings = { gflops: null, gbps: null, note: 'no ceilings measured' };
+  const ceilings = await measureCeilings(be, opts, async () => {
+    let best = 0;
+    for (const n of [512, 1024]) {
+      const r = await benchCase(be, { op: 'matmul', shapes: [[n, n], [n, n]], label: '' }, { repeats: 5, warmup: 1 }, none);
+      best = Math.max(best, r.gflops);
+    }
+    return best;
+  });
   const results: BenchResult[] = [];
   for (const c of cases) {
     const r = await benchCase(be, c, opts, ceilings);
@@ -118,9 +115,9 @@ export function registerBenchCommand(program: Command): void {
       for (const kind of kinds) {
         let be: Backend;
         try {
-          // An explicit --backend webgpu accepts a software adapter (and says so); 'all' skips a missing one.
+          // webgpu takes a software adapter when it is the only one (openBackend says so); 'all' skips a missing one.
           be = await openBackend(kind as 'native' | 'webgpu', {
-            allowSoftware: true, f16: flags.f16, adapterName: flags.adapter, dawnBackend: flags.dawnBackend,
+            f16: flags.f16, adapterName: flags.adapter, dawnBackend: flags.dawnBackend,
             powerPreference: flags.power as 'high-performance' | 'low-power' | undefined,
           });
         } catch (e) {

@@ -1,54 +1,5 @@
-import { cpus } from 'node:os';
 import type { Command } from 'commander';
-import { addonStatus } from '../../addon.js';
-import { type AdapterSummary, listAdapters } from '../../backend/webgpu/device.js';
-import { packageVersion } from '../../version.js';
-
-export interface InfoReport {
-  version: string;
-  node: string;
-  platform: string;
-  cpu: { model: string; logicalCores: number };
-  adapters: AdapterSummary[];
-  adapterError?: string;
-  native: { ok: boolean; reason?: string; simd?: string; threads?: number; features?: Record<string, boolean>; kernels?: number };
-  auto: { backend: 'webgpu' | 'native' | 'none'; reason: string };
-}
-
-/** Everything `cefm-native info` reports: what this machine offers and what `auto` picks. */
-export async function collectInfo(): Promise<InfoReport> {
-  let adapters: AdapterSummary[] = [];
-  let adapterError: string | undefined;
-  try {
-    adapters = await listAdapters();
-  } catch (e) {
-    adapterError = (e as Error).message;
-  }
-  const st = addonStatus();
-  const native: InfoReport['native'] = st.ok
-    ? (() => {
-        const i = st.addon.info();
-        return { ok: true, simd: i.simd, threads: i.threads, features: { avx2: i.avx2, fma: i.fma, avx512f: i.avx512f, neon: i.neon }, kernels: i.kernels.length };
-      })()
-    : { ok: false, reason: st.reason };
-  const hw = adapters.find((a) => !a.software);
-  const auto: InfoReport['auto'] = hw
-    ? { backend: 'webgpu', reason: `hardware adapter ${hw.name}` }
-    : native.ok
-      ? { backend: 'native', reason: adapters.length ? 'only software WebGPU adapters (never picked automatically)' : 'no WebGPU adapter' }
-      : { backend: 'none', reason: 'no hardware WebGPU adapter and the native addon is not built' };
-  const c = cpus();
-  return {
-    version: packageVersion,
-    node: process.version,
-    platform: `${process.platform}-${process.arch}`,
-    cpu: { model: c[0]?.model ?? 'unknown', logicalCores: c.length },
-    adapters,
-    adapterError,
-    native,
-    auto,
-  };
-}
+import { type InfoReport, collectInfo } from '../../info.js';
 
 function formatInfo(r: InfoReport): string {
   const lines: string[] = [];

@@ -6,10 +6,10 @@ import { type SoftmaxRows, lossesPipeline, recordSoftmaxGrad, recordSoftmaxRows,
 /** Elements each workgroup of a partial-sum pass reduces. */
 const CHUNK = 4096;
 
-function chunkUniforms(o: { n: number; chunks?: number; samples?: number; smooth?: number; weight?: number }): ArrayBuffer {
+function chunkUniforms(o: { n: number; chunks?: number; samples?: number; smooth?: number; weight?: number; hasWeight?: boolean }): ArrayBuffer {
   return packUniforms([
     { u: o.n }, { u: CHUNK }, { u: o.chunks ?? 0 }, { u: o.samples ?? 1 },
-    { f: o.smooth ?? 0 }, { f: o.weight ?? 0 }, { u: 0 }, { u: 0 },
+    { f: o.smooth ?? 0 }, { f: o.weight ?? 0 }, { u: o.hasWeight ? 1 : 0 }, { u: 0 },
   ]);
 }
 
@@ -27,25 +27,27 @@ export const cross_entropy_backward: GpuKernel = (ctx, [logits, target, , dloss]
   recordSoftmaxGrad(ctx, rows, lse, dloss.buffer, 1 / n, dlogits.buffer);
 };
 
-export const bce_with_logits: GpuKernel = (ctx, [x, y], [loss]) => {
+// inputs x, y, weight? -> loss; without a weight its binding holds x, unread
+export const bce_with_logits: GpuKernel = (ctx, [x, y, w], [loss]) => {
   const n = numel(x.shape), chunks = Math.ceil(n / CHUNK);
   const partials = ctx.scratch(4 * chunks);
   ctx.dispatch({
     pipeline: lossesPipeline('bce_partials'),
-    buffers: [x.buffer, y.buffer, partials],
-    uniforms: chunkUniforms({ n, chunks }),
+    buffers: [x.buffer, y.buffer, (w ?? x).buffer, partials],
+    uniforms: chunkUniforms({ n, chunks, hasWeight: w !== undefined }),
     workgroups: grid1d(chunks),
   });
   recordSumScale(ctx, partials, chunks, 1 / n, loss.buffer);
 };
 
-// inputs x, y, loss, dloss -> dx
-export const bce_with_logits_backward: GpuKernel = (ctx, [x, y, , dloss], [dx]) => {
+// inputs x, y, weight?, loss, dloss -> dx
+export const bce_with_logits_backward: GpuKernel = (ctx, inputs, [dx]) => {
+  const [x, y] = inputs, w = inputs.length === 5 ? inputs[2] : undefined, dloss = inputs[inputs.length - 1];
   const n = numel(x.shape);
   ctx.dispatch({
     pipeline: lossesPipeline('bce_grad'),
-    buffers: [x.buffer, y.buffer, dloss.buffer, dx.buffer],
-    uniforms: chunkUniforms({ n, weight: 1 / n }),
+    buffers: [x.buffer, y.buffer, (w ?? x).buffer, dloss.buffer, dx.buffer],
+    uniforms: chunkUniforms({ n, weight: 1 / n, hasWeight: w !== undefined }),
     workgroups: grid1d(Math.ceil(n / 256)),
   });
 };

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The default CEFM model's training command (models/cefm.md). Extra flags pass through
+# (e.g. --stage heads --multitask-model models/multitask.safetensors to redo the clinical stages).
+cd "$(dirname "$0")/.."
+snap=$(models/snapshot.sh cefm)
+CEFM_ADDON="$PWD/$snap/cefm_native.node" CEFM_THREADS=1 exec node "$snap/dist/src/ts/cli/main.js" train --model cefm --backend native --preset cct-small \
+  --data "ham10000:../shared/data/ham10000;part=train" \
+  --data "isic2017:../shared/data/isic2017-2000;part=train;exclude=../shared/data/isic2017-sample" \
+  --data "derm7pt:../shared/data/derm7pt;split=asymmetric_train" \
+  --val "ham10000:../shared/data/ham10000;part=val" \
+  --val "isic2017:../shared/data/isic2017-2000;part=val;exclude=../shared/data/isic2017-sample" \
+  --val "derm7pt:../shared/data/derm7pt;split=asymmetric_valid" \
+  --epochs 2 --batch 32 --lr 1e-3 --seed 1 --workers 1 --out runs/cefm "$@"

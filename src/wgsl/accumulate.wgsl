@@ -1,0 +1,14 @@
+// accumulate: acc += x in place (acc is bound once, read_write: WebGPU forbids aliased bindings).
+
+struct Params { n: u32, _a: u32, _b: u32, _c: u32 }
+
+@group(0) @binding(0) var<storage, read_write> Acc: array<f32>;
+@group(0) @binding(1) var<storage, read> X: array<f32>;
+@group(0) @binding(2) var<uniform> p: Params;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let i = (wid.x + wid.y * nwg.x) * 256u + lid;
+  if (i >= p.n) { return; }
+  Acc[i] = Acc[i] + X[i];
+}

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # One prepared GPU check, under 5 minutes: `cefm-native info` and `bench kernels` on the adapter,
-# and PyTorch's fp32 (TF32 off) matmul / attention / conv at the same shapes as the ceiling.
+# `bench model` (vit-tiny, vit-b16, multitask) on WebGPU, and PyTorch's fp32 (TF32 off) matmul /
+# attention / conv at the same shapes as the ceiling.
 # On a lent GPU machine: prepare here with bench/device-prepare.sh, then run this there with
 # carry [".device"]. Here (no GPU) it runs end to end on the software adapter with small shapes.
 # Results: $OUT (device) or bench/results/device-check-local/ (here): info.json, ours.json,
-# torch.json, device-table.md.
+# torch.json, device-table.md, models.jsonl + models.md (bench model on WebGPU).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -55,4 +56,26 @@ else
   echo '{"results": []}' > "$out/torch.json"
 fi
 node "$repo/bench/device-table.mjs" "$out/ours.json" "$out/torch.json" "$out/gpu.txt" > "$out/device-table.md" && cat "$out/device-table.md"
+
+# Whole models on WebGPU (bench model): vit-tiny and multitask with a training step, vit-b16
+# inference. A software adapter gets one tiny case, so the path is still exercised.
+if [ "$hardware" = 1 ]; then
+  models=("vit-tiny --batch 32 --image-size 224 --train" "vit-b16 --batch 16 --image-size 224" "multitask --preset unet-large --batch 16 --image-size 256 --train" "multitask --preset unet-small --batch 32 --image-size 96 --train")
+  model_repeats="--repeats 10 --warmup 3"
+else
+  models=("multitask --preset unet-test --batch 2 --image-size 16 --train")
+  model_repeats="--repeats 1 --warmup 0"
+fi
+: > "$out/models.jsonl"
+for m in "${models[@]}"; do
+  log "bench model --backend webgpu --arch $m"
+  # shellcheck disable=SC2086  # $m and $model_repeats are flag lists
+  if timeout 90 node "$app/bin/cefm-native.js" bench model --backend webgpu --arch $m $model_repeats --json >> "$out/models.jsonl"; then :; else log "bench model $m failed or timed out"; fi
+done
+node -e '
+const rows = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").filter(Boolean).map(JSON.parse);
+console.log("| model | preset | batch × px | inference img/s | train img/s | peak RSS MB | device MB | device |");
+console.log("|---|---|---|---|---|---|---|---|");
+for (const r of rows) console.log(`| ${r.arch} | ${r.preset} | ${r.batch} × ${r.image_size} | ${r.inference_images_per_s.toFixed(1)} | ${r.train_images_per_s?.toFixed(1) ?? "-"} | ${r.peak_rss_mb.toFixed(0)} | ${r.device_memory_mb?.toFixed(0) ?? "-"} | ${r.device} |`);
+' "$out/models.jsonl" > "$out/models.md" && cat "$out/models.md"
 log "done"

@@ -167,6 +167,15 @@ static int64_t syncWaitMicros() {
   return us;
 }
 
+// A promise settled now, once the stream's work is done: rejected with its pending error, if any.
+static Napi::Value settledNow(Napi::Env env, const std::function<Napi::Value(Napi::Env)>& result) {
+  auto deferred = Napi::Promise::Deferred::New(env);
+  std::string err = defaultStream().takeError();
+  if (!err.empty()) deferred.Reject(Napi::Error::New(env, err).Value());
+  else deferred.Resolve(result ? result(env) : env.Undefined());
+  return deferred.Promise();
+}
+
 // Enqueues `task` and returns a promise settled once it has run (rejected on any stream error).
 static Napi::Value whenDone(Napi::Env env, std::function<void()> task, std::function<Napi::Value(Napi::Env)> result) {
   auto done = std::make_shared<std::promise<void>>();
@@ -181,11 +190,7 @@ static Napi::Value whenDone(Napi::Env env, std::function<void()> task, std::func
   // Most waits end within a few milliseconds: wait here first, which saves the hop through a
   // libuv thread and back (~0.1 ms, as much as a small kernel); only longer waits go async.
   if (fut.wait_for(std::chrono::microseconds(syncWaitMicros())) == std::future_status::ready) {
-    auto deferred = Napi::Promise::Deferred::New(env);
-    std::string err = defaultStream().takeError();
-    if (!err.empty()) deferred.Reject(Napi::Error::New(env, err).Value());
-    else deferred.Resolve(result ? result(env) : env.Undefined());
-    return deferred.Promise();
+    return settledNow(env, result);
   }
   auto* w = new StreamWaiter(env, [fut] { fut.wait(); }, std::move(result));
   w->Queue();
@@ -234,13 +239,7 @@ static Napi::Value Enqueue(const Napi::CallbackInfo& info) {
 static Napi::Value Sync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   // Fast path: the stream drains within the wait budget (no marker task, no libuv hop).
-  if (syncWaitMicros() > 0 && defaultStream().drainFor(syncWaitMicros())) {
-    auto deferred = Napi::Promise::Deferred::New(env);
-    std::string err = defaultStream().takeError();
-    if (!err.empty()) deferred.Reject(Napi::Error::New(env, err).Value());
-    else deferred.Resolve(env.Undefined());
-    return deferred.Promise();
-  }
+  if (syncWaitMicros() > 0 && defaultStream().drainFor(syncWaitMicros())) return settledNow(env, nullptr);
   return whenDone(env, nullptr, nullptr);
 }
 

@@ -16,24 +16,30 @@ namespace {
 constexpr int64_t kBandBytes = int64_t(512) << 10;
 // Narrower bands make GEMM calls too thin to run at speed.
 constexpr int64_t kMinBandColumns = 64;
+constexpr int64_t kPackedBandColumns = 256;
 
 // A split of the output rows [0, ho) into `count` bands of `rows` rows (the last may be shorter).
 struct Bands {
   int64_t rows, count;
 };
 
-// Bands within the memory budget; at least `minBands` when that keeps them wide enough.
-Bands planBands(const ConvShape& s, int64_t minBands) {
+// Bands within the memory budget of a column buffer (looser when `columnBuffer` is false: the
+// forward packs its columns straight into GEMM panels); at least `minBands` when that keeps them
+// wide enough.
+Bands planBands(const ConvShape& s, int64_t minBands, bool columnBuffer = true) {
   const int64_t rowBytes = s.taps() * s.wo * int64_t(sizeof(float));
-  const int64_t budgetRows = s.isPlainGemm() ? s.ho : std::max<int64_t>(1, kBandBytes / rowBytes);
+  int64_t budgetRows = s.isPlainGemm() ? s.ho : std::max<int64_t>(1, kBandBytes / rowBytes);
+  // Without a buffer the budget only keeps the band's image rows in cache; a band of at least
+  // kPackedBandColumns keeps deep convolutions (K in the thousands) off thin GEMMs.
+  if (!columnBuffer) budgetRows = std::max(budgetRows, convCeilDiv(kPackedBandColumns, s.wo));
   const int64_t balancedRows = std::max(convCeilDiv(s.ho, std::max<int64_t>(1, minBands)), convCeilDiv(kMinBandColumns, s.wo));
   const int64_t rows = std::max<int64_t>(1, std::min({budgetRows, balancedRows, s.ho}));
   return {rows, convCeilDiv(s.ho, rows)};
 }
 
 // Bands enough for the pool to balance over n * groups independent (image, group) pairs.
-Bands planParallelBands(const ConvShape& s) {
-  return planBands(s, convCeilDiv(kConvPiecesPerThread * numThreads(), std::max<int64_t>(1, s.n * s.groups)));
+Bands planParallelBands(const ConvShape& s, bool columnBuffer = true) {
+  return planBands(s, convCeilDiv(kConvPiecesPerThread * numThreads(), std::max<int64_t>(1, s.n * s.groups)), columnBuffer);
 }
 
 // One band of one image and group: task index t enumerates (n, g, band) with the band fastest.
@@ -91,7 +97,7 @@ struct BandPacker {
 }  // namespace
 
 void convForward(const ConvShape& s, const float* image, const float* weight, const float* bias, float* output) {
-  const Bands b = planParallelBands(s);
+  const Bands b = planParallelBands(s, false);
   const std::vector<GemmPackedA> packed = packGroupWeights(s, weight, false);
   runConvTasks(s.n * s.groups * b.count, [&](int64_t t, std::vector<float>& cols) {
     const BandTask bt = bandTask(s, b, t);

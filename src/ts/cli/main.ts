@@ -11,6 +11,9 @@ import { registerBenchCommand } from './commands/bench.js';
 import { registerAbcCommand } from './commands/abc.js';
 import { registerConvertCommand } from './commands/convert.js';
 import { registerTrainCommand } from './commands/train.js';
+import { registerPredictCommand } from './commands/predict.js';
+import { registerEvalCommand } from './commands/eval.js';
+import { registerExplainCommand } from './commands/explain.js';
 
 
 export function buildProgram(): Command {
@@ -28,6 +31,9 @@ export function buildProgram(): Command {
   registerAbcCommand(program);
   registerConvertCommand(program);
   registerTrainCommand(program);
+  registerPredictCommand(program);
+  registerEvalCommand(program);
+  registerExplainCommand(program);
 
   return program;
 }

@@ -8,7 +8,7 @@ import { CefmError } from '../errors.js';
 import { abcConstants, type AbcMeasurement, COLOR_NAMES, SKIN_LIKE_CLASS } from './abc.js';
 
 /** Display colours of the six classes (sRGB), chosen to be told apart on screen. */
-const CLASS_COLOURS: [number, number, number][] = [
+export const CLASS_COLOURS: [number, number, number][] = [
   [255, 255, 255], // white
   [225, 30, 40], // red
   [214, 150, 80], // light brown

@@ -3,7 +3,7 @@
 // prototypes) in `__metadata__`; extra tensors are stored under `extra.`.
 import type { Backend } from '../backend/backend.js';
 import { CefmError } from '../errors.js';
-import { readSafetensorsF32, writeSafetensors } from '../io/safetensors.js';
+import { loadModel, saveModel } from '../io/model-file.js';
 import { moduleContext } from '../nn/module.js';
 import type { HostTensor } from '../tensor.js';
 import { Cefm, checkCefmConfig, type CefmConfig } from './cefm.js';
@@ -54,42 +54,26 @@ export function buildModel(be: Backend, config: ModelConfig, seed = 0): AnyModel
 export async function saveModelFile(path: string, model: AnyModel, info: ModelInfo): Promise<void> {
   const tensors = await model.stateDict();
   for (const [k, t] of info.tensors ?? []) tensors.set(EXTRA + k, t);
-  writeSafetensors(path, tensors, {
-    'cefm.format': 'model',
-    'cefm.config': JSON.stringify(model.config),
-    'cefm.preprocessing': JSON.stringify(info.preprocessing),
-    'cefm.extra': JSON.stringify(info.extra ?? {}),
-  });
+  saveModel(path, { config: model.config, preprocessing: { ...info.preprocessing }, tensors, extra: info.extra ?? {} });
 }
 
-function parseJson<T>(path: string, metadata: Record<string, string>, key: string): T {
-  const raw = metadata[key];
-  if (raw === undefined) throw new CefmError(`not a cefm-native model file (no ${key} in the metadata)`, { file: path });
-  try {
-    return JSON.parse(raw) as T;
-  } catch {
-    throw new CefmError(`${key} in the metadata is not valid JSON`, { file: path });
-  }
-}
-
+/** Loads a model file onto a backend; a file whose tensors do not fit its config is refused naming both. */
 export function loadModelFile(path: string, be: Backend): LoadedModel {
-  const { tensors, metadata } = readSafetensorsF32(path);
-  const config = parseJson<ModelConfig>(path, metadata, 'cefm.config');
-  const preprocessing = parseJson<Preprocessing>(path, metadata, 'cefm.preprocessing');
-  const extra = metadata['cefm.extra'] ? parseJson<Record<string, unknown>>(path, metadata, 'cefm.extra') : {};
+  const file = loadModel<ModelConfig>(path);
   let model: AnyModel;
   try {
-    model = buildModel(be, config);
+    model = buildModel(be, file.config);
   } catch (e) {
     throw new CefmError(`bad model config: ${(e as Error).message}`, { file: path });
   }
   const own = new Map<string, HostTensor>(), extraTensors = new Map<string, HostTensor>();
-  for (const [k, t] of tensors) (k.startsWith(EXTRA) ? extraTensors.set(k.slice(EXTRA.length), t) : own.set(k, t));
+  for (const [k, t] of file.tensors) (k.startsWith(EXTRA) ? extraTensors.set(k.slice(EXTRA.length), t) : own.set(k, t));
   try {
     model.loadStateDict(own, true, path);
   } catch (e) {
     model.dispose();
     throw e;
   }
-  return { model, config, preprocessing, extra, tensors: extraTensors, file: path };
+  const pre = file.preprocessing as unknown as Preprocessing;
+  return { model, config: file.config, preprocessing: { ...pre, color_constancy: pre.color_constancy ?? null }, extra: file.extra, tensors: extraTensors, file: path };
 }

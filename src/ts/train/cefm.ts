@@ -325,6 +325,10 @@ export async function trainCefm(be: Backend, o: TrainCliOptions, log: (l: string
     protoIdx.forEach((i, r) => protos.set(trainOuts.zImage[i], r * p));
     extra.prototypes = protoIdx.map((i) => ({ id: trainRows[i].sample.id, diagnosis: trainRows[i].sample.labels.diagnosis ?? (trainSet.labels[i] ? 'melanoma' : 'benign'), melanoma: trainSet.labels[i] }));
     const tensors = new Map<string, HostTensor>([['prototypes', { shape: [protoIdx.length, p], data: protos }]]);
+    // For the report: a sample of each ABC feature over the training lesions, and the typical
+    // cosine of a matched image–clinical pair.
+    extra.clinical_distribution = Object.fromEntries(features.map((f, j) => [f, protoIdx.slice(0, 300).map((i) => trainRows[i].values[j])]));
+    extra.alignment_matched_mean = trainOuts.zImage.reduce((s, z, i) => s + z.reduce((a, v, k) => a + v * trainOuts.zClinical[i][k], 0), 0) / trainOuts.zImage.length;
     await save(join(o.out, 'model.safetensors'), tensors);
   } else {
     await save(join(o.out, 'model.safetensors'));

@@ -4,6 +4,7 @@ import { openBackend } from '../../backend/open.js';
 import { type BenchCase } from '../../bench/case.js';
 import { allBenchCases } from '../../bench/cases/index.js';
 import { type BenchResult, type Ceilings, benchCase, measureCeilings } from '../../bench/kernels.js';
+import { MODEL_ARCHS, type ModelArch, type ModelBenchResult, benchModel } from '../../bench/model.js';
 import { UsageError } from '../../errors.js';
 import { opNames } from '../../ops/registry.js';
 import { Progress } from '../progress.js';
@@ -83,6 +84,28 @@ async function benchBackend(be: Backend, cases: BenchCase[], opts: { repeats: nu
   return { results, ceilings };
 }
 
+interface BenchModelFlags {
+  arch: string;
+  preset?: string;
+  batch: string;
+  imageSize?: string;
+  train?: boolean;
+  backend: string;
+  repeats: string;
+  warmup: string;
+  json?: boolean;
+}
+
+function modelLines(r: ModelBenchResult): string {
+  const row = (what: string, ms: number, ips: number) => `  ${what.padEnd(9)} ${ms.toFixed(1).padStart(9)} ms/batch  ${ips.toFixed(2).padStart(8)} images/s`;
+  return [
+    `${r.arch} (${r.preset}, ${(r.parameters / 1e6).toFixed(2)} M parameters), batch ${r.batch}, ${r.image_size} px, ${r.device}`,
+    row('inference', r.inference_ms, r.inference_images_per_s),
+    ...(r.train_ms === undefined ? [] : [row('train', r.train_ms, r.train_images_per_s!)]),
+    `  peak RSS ${r.peak_rss_mb.toFixed(0)} MB${r.device_memory_mb === undefined ? '' : `, device memory ${r.device_memory_mb.toFixed(0)} MB`}; median of ${r.repeats} after ${r.warmup} warm-up`,
+  ].join('\n');
+}
+
 export function registerBenchCommand(program: Command): void {
   const bench = program.command('bench').description('benchmarks');
   bench
@@ -140,6 +163,39 @@ export function registerBenchCommand(program: Command): void {
       } else {
         for (const b of out) process.stdout.write(`\n${b.backend}: ${b.ceilings.note}\n`);
         process.stdout.write(`\n${table(out.flatMap((b) => b.results))}\n`);
+      }
+    });
+  bench
+    .command('model')
+    .description('images/s of a whole model: inference (eval, noGrad, outputs downloaded) and with --train a full step (forward, backward, AdamW); peak RSS')
+    .requiredOption('--arch <name>', MODEL_ARCHS.join(', '))
+    .option('--preset <name>', 'cefm: ViT backbone preset (default cct-small); multitask: unet-small, unet-large, unet-test')
+    .option('--batch <n>', 'images per batch', '8')
+    .option('--image-size <px>', "input size (default: the preset's)")
+    .option('--train', 'also time a training step')
+    .option('--backend <name>', 'native, webgpu or auto', 'auto')
+    .option('--repeats <n>', 'timed runs (median reported)', '5')
+    .option('--warmup <n>', 'untimed runs first', '1')
+    .option('--json', 'print one JSON object')
+    .action(async (flags: BenchModelFlags) => {
+      if (!(MODEL_ARCHS as readonly string[]).includes(flags.arch)) throw new UsageError(`--arch must be one of ${MODEL_ARCHS.join(', ')}, got '${flags.arch}'`);
+      if (!['native', 'webgpu', 'auto'].includes(flags.backend)) throw new UsageError(`--backend must be native, webgpu or auto, got '${flags.backend}'`);
+      const repeats = positiveInt('--repeats', flags.repeats);
+      const batch = positiveInt('--batch', flags.batch);
+      const imageSize = flags.imageSize === undefined ? undefined : positiveInt('--image-size', flags.imageSize);
+      const warmup = Number(flags.warmup);
+      if (!Number.isInteger(warmup) || warmup < 0) throw new UsageError(`--warmup must be a non-negative integer, got '${flags.warmup}'`);
+      const be = await openBackend(flags.backend as 'native' | 'webgpu' | 'auto', { onChoice: (m) => process.stderr.write(`cefm-native: ${m}\n`) });
+      try {
+        const progress = new Progress({ label: `bench ${flags.arch}`, total: repeats * (flags.train ? 2 : 1), silent: false });
+        const r = await benchModel(be, {
+          arch: flags.arch as ModelArch, preset: flags.preset, batch, imageSize, train: !!flags.train, repeats, warmup,
+          onRun: (what, ms) => progress.tick(1, false, `${what} ${ms.toFixed(0)} ms`),
+        });
+        progress.finish();
+        process.stdout.write(flags.json ? `${JSON.stringify(r)}\n` : `${modelLines(r)}\n`);
+      } finally {
+        await be.dispose();
       }
     });
 }

@@ -25,6 +25,8 @@ interface Measured {
   inference_images_per_s: number;
   train_images_per_s?: number;
   peak_rss_mb: number;
+  inference_live_mb?: number;
+  train_live_mb?: number;
   device?: string;
   parameters?: number;
 }
@@ -163,14 +165,14 @@ const inf = (m: Measured) => m.inference_images_per_s;
 const trn = (m: Measured) => m.train_images_per_s;
 const rss = (m: Measured) => m.peak_rss_mb;
 
-const head = '| model | batch × px | pass | ours img/s | PyTorch img/s | ours / PyTorch | onnxruntime img/s | ours / onnxruntime | peak RSS MB (ours / PyTorch / ort) |';
+const head = '| model | batch × px | pass | ours img/s | PyTorch img/s | ours / PyTorch | onnxruntime img/s | ours / onnxruntime | peak RSS MB (ours / PyTorch / ort) | ours: tensors live at the end of the pass, MB |';
 const rows: string[] = [head, '|' + '---|'.repeat(head.split('|').length - 2)];
 for (const c of cases) {
   const k = (s: Side) => `${c.label}/${s}`;
   const name = `${c.label}${c.preset ? ` (${c.preset})` : ''}${c.backend === 'webgpu' ? '' : ''}`;
   const mem = `${f0(med(k('ours'), rss))} / ${c.torch ? f0(med(k('torch'), rss)) : '-'} / ${c.ortEp ? f0(med(k('ort'), rss)) : '-'}`;
-  rows.push(`| ${name} | ${c.batch} × ${c.imageSize} | inference${c.backend === 'webgpu' ? ' (WebGPU)' : ''} | ${f2(med(k('ours'), inf))} | ${c.torch ? f2(med(k('torch'), inf)) : '-'} | ${c.torch ? ratio(c, 'torch', inf) : '-'} | ${c.ortEp ? f2(med(k('ort'), inf)) : '-'} | ${c.ortEp ? ratio(c, 'ort', inf) : '-'} | ${mem} |`);
-  if (c.train) rows.push(`| ${name} | ${c.batch} × ${c.imageSize} | train step | ${f2(med(k('ours'), trn))} | ${f2(med(k('torch'), trn))} | ${ratio(c, 'torch', trn)} | - | - | |`);
+  rows.push(`| ${name} | ${c.batch} × ${c.imageSize} | inference${c.backend === 'webgpu' ? ' (WebGPU)' : ''} | ${f2(med(k('ours'), inf))} | ${c.torch ? f2(med(k('torch'), inf)) : '-'} | ${c.torch ? ratio(c, 'torch', inf) : '-'} | ${c.ortEp ? f2(med(k('ort'), inf)) : '-'} | ${c.ortEp ? ratio(c, 'ort', inf) : '-'} | ${mem} | ${f0(med(k('ours'), (m) => m.inference_live_mb))} |`);
+  if (c.train) rows.push(`| ${name} | ${c.batch} × ${c.imageSize} | train step | ${f2(med(k('ours'), trn))} | ${f2(med(k('torch'), trn))} | ${ratio(c, 'torch', trn)} | - | - | (one process for both passes) | ${f0(med(k('ours'), (m) => m.train_live_mb))} |`);
 }
 // The goals of issue 8 §5, read off the same rounds.
 const goalLines: string[] = [];
@@ -199,6 +201,7 @@ const md = [
   'Inference: eval mode, no gradients, from host images to host outputs. Train step: forward, loss, backward, AdamW',
   'update (vit: cross-entropy; multitask: BCE + Dice on the mask + BCE per head; cefm: NT-Xent + both classifiers\' CE).',
   'onnxruntime runs torchvision\'s export (opset 14) of the same network; ratios are per round, median (min–max).',
+  'Peak RSS is per process (inference and the train step run in the same one); PyTorch\'s includes ~290 MB for importing torch and torchvision.',
   '',
   ...rows,
   ...(goalLines.length ? ['', '| goal (issue 8 §5) | ours / peer | status |', '|---|---|---|', ...goalLines] : []),

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { applyAugment, colorJitter, DEFAULT_AUGMENT, planAugment, type AugmentPlan } from '../../src/ts/data/augment.js';
+import { applyAugment, channelCurves, colorJitter, DEFAULT_AUGMENT, planAugment, type AugmentPlan } from '../../src/ts/data/augment.js';
 import type { Mask, RgbImage } from '../../src/ts/data/image.js';
 import { countDiff, randomRgb, Rng } from './fixtures.js';
 
@@ -168,6 +168,36 @@ test('colour jitter: brightness scales, saturation 0 gives grey, neutral factors
   }
   const flat = colorJitter(img, { brightness: 1, contrast: 0, saturation: 1, hue: 0 });
   assert.ok(new Set(flat.data).size === 1, 'contrast 0 gives one grey level');
+});
+
+test('illuminant shift and gamma: off by default (old plans unchanged), seeded, image only, match the formula', () => {
+  const { image, mask } = blockyPair(new Rng(207), 80, 60);
+  const out = { width: 40, height: 40 };
+  const opts = { illuminant: { p: 1, strength: 0.3 }, gamma: { p: 1, range: [0.7, 1.4] as [number, number] } };
+  const old = planAugment({}, image, out, new Rng(3));
+  assert.equal(old.gains, undefined);
+  assert.equal(old.gamma, undefined);
+  const plan = planAugment(opts, image, out, new Rng(3));
+  assert.equal({ ...plan, gains: undefined, gamma: undefined }, { ...old, gains: undefined, gamma: undefined }, 'older draws unchanged');
+  assert.equal(planAugment(opts, image, out, new Rng(3)), plan, 'seeded');
+  assert.ok(plan.gains!.every((g) => g >= Math.exp(-0.3) && g <= Math.exp(0.3)) && plan.gamma! >= 0.7 && plan.gamma! <= 1.4);
+  assert.ok(new Set(plan.gains).size === 3, 'independent gains per channel');
+  const aug = applyAugment(plan, image, mask, out);
+  const plain = applyAugment({ ...plan, gains: undefined, gamma: undefined }, image, mask, out);
+  assert.is(countDiff(aug.mask!.data, plain.mask!.data), 0, 'mask untouched');
+  // Reference: jitter is applied after the curves, so compare with jitter off.
+  const noJitter = { ...plan, jitter: null };
+  const got = applyAugment(noJitter, image, undefined, out).image;
+  const base = applyAugment({ ...noJitter, gains: undefined, gamma: undefined }, image, undefined, out).image;
+  let worst = 0;
+  for (let i = 0; i < base.data.length; i++) {
+    const want = Math.round(255 * (Math.min(255, base.data[i] * plan.gains![i % 3]) / 255) ** plan.gamma!);
+    worst = Math.max(worst, Math.abs(got.data[i] - want));
+  }
+  assert.is(worst, 0);
+  assert.ok(countDiff(got.data, base.data) > base.data.length / 2, 'the shift changes the image');
+  assert.is(countDiff(channelCurves(base, [1, 1, 1], 1).data, base.data), 0, 'neutral curves are the identity');
+  assert.is(planAugment({ illuminant: { p: 0, strength: 0.3 } }, image, out, new Rng(3)).gains, undefined, 'p = 0: never');
 });
 
 test.run();

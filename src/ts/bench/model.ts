@@ -58,8 +58,11 @@ export interface ModelBenchResult {
   train_images_per_s?: number;
   /** process.resourceUsage().maxRSS, whole process, after all runs. */
   peak_rss_mb: number;
-  /** Device memory held by live tensors after the runs, where the backend tells (WebGPU). */
+  /** Memory held by live tensors after the runs (parameters, and optimiser state with --train), where the backend tells. */
   device_memory_mb?: number;
+  /** Live tensors at the end of a pass, before its graph frees them (every intermediate is still held then). */
+  inference_live_mb?: number;
+  train_live_mb?: number;
 }
 
 /** One model with host inputs of one batch, ready to run either pass. */
@@ -163,9 +166,12 @@ export async function benchModel(be: Backend, o: ModelBenchOptions): Promise<Mod
   const net = s.module;
   try {
     net.eval();
+    const liveMb = () => { const m = be.memory?.(); return m ? m.bytes / 2 ** 20 : undefined; };
+    let inferenceLive: number | undefined, trainLive: number | undefined;
     const inference = async () => {
       await noGrad(async () => {
         for (const t of s.infer()) await t.toHost();
+        inferenceLive = liveMb();
       });
     };
     await timed(0, o.warmup, inference);
@@ -180,6 +186,7 @@ export async function benchModel(be: Backend, o: ModelBenchOptions): Promise<Mod
         await withGraph(async (g) => {
           g.backward(s.loss());
           opt.update();
+          trainLive = liveMb();
           opt.zeroGrad();
         });
         await be.sync();
@@ -202,6 +209,8 @@ export async function benchModel(be: Backend, o: ModelBenchOptions): Promise<Mod
       ...(trainMs === undefined ? {} : { train_ms: trainMs, train_images_per_s: perS(trainMs) }),
       peak_rss_mb: process.resourceUsage().maxRSS / 1024,
       ...(mem ? { device_memory_mb: mem.bytes / 2 ** 20 } : {}),
+      ...(inferenceLive === undefined ? {} : { inference_live_mb: inferenceLive }),
+      ...(trainLive === undefined ? {} : { train_live_mb: trainLive }),
     };
   } finally {
     for (const p of net.stateEntries().map(([, p]) => p)) p.dispose();

@@ -21,6 +21,13 @@ export interface AugmentOptions {
   rotate?: number;
   /** Colour jitter on the image only; null: none. */
   jitter?: ColorJitter | null;
+  /**
+   * Random white balance (other cameras' illuminant), image only: with probability p each channel is
+   * multiplied by exp(u), u uniform in [-strength, strength]. null: none.
+   */
+  illuminant?: { p: number; strength: number } | null;
+  /** Random gamma, image only: with probability p, v -> 255 (v / 255)^g with g log-uniform in range. null: none. */
+  gamma?: { p: number; range: [number, number] } | null;
 }
 
 export const DEFAULT_AUGMENT: Required<AugmentOptions> = {
@@ -30,6 +37,8 @@ export const DEFAULT_AUGMENT: Required<AugmentOptions> = {
   crop: { scale: [0.5, 1], ratio: [3 / 4, 4 / 3] },
   rotate: 15,
   jitter: { brightness: 0.2, contrast: 0.2, saturation: 0.2, hue: 0.02 },
+  illuminant: null,
+  gamma: null,
 };
 
 /** Every random choice for one sample: plain data, so it can be logged, compared or sent to a worker. */
@@ -42,6 +51,10 @@ export interface AugmentPlan {
   /** Small rotation in degrees, counter-clockwise. */
   angle: number;
   jitter: ColorJitter | null;
+  /** Per-channel gains of the illuminant shift; absent: none. */
+  gains?: [number, number, number];
+  /** Gamma exponent; absent: none. */
+  gamma?: number;
 }
 
 export interface Size {
@@ -69,7 +82,14 @@ export function planAugment(options: AugmentOptions, source: Size, out: Size, rn
       hue: rng.uniform(-j.hue, j.hue),
     };
   }
-  return { crop, hflip, vflip, rot90, angle, jitter };
+  const plan: AugmentPlan = { crop, hflip, vflip, rot90, angle, jitter };
+  // Newer options draw after the older ones, so plans without them are unchanged.
+  if (o.illuminant && rng.chance(o.illuminant.p)) {
+    const s = o.illuminant.strength;
+    plan.gains = [Math.exp(rng.uniform(-s, s)), Math.exp(rng.uniform(-s, s)), Math.exp(rng.uniform(-s, s))];
+  }
+  if (o.gamma && rng.chance(o.gamma.p)) plan.gamma = Math.exp(rng.uniform(Math.log(o.gamma.range[0]), Math.log(o.gamma.range[1])));
+  return plan;
 }
 
 /** torchvision RandomResizedCrop.get_params, with the ratio taken relative to `aspect`. */
@@ -108,6 +128,7 @@ export function applyAugment(plan: AugmentPlan, image: RgbImage, mask: Mask | un
     img = rotate(img, 3, plan.angle, sampleBilinear);
     if (msk) msk = rotate(msk, 1, plan.angle, sampleNearest);
   }
+  if (plan.gains || plan.gamma !== undefined) img = channelCurves(img, plan.gains ?? [1, 1, 1], plan.gamma ?? 1);
   if (plan.jitter) img = colorJitter(img, plan.jitter);
   return msk ? { image: img, mask: msk } : { image: img };
 }
@@ -194,6 +215,24 @@ const sampleNearest: Sampler = (img, channels, sx, sy, out, at) => {
   if (x < 0 || y < 0 || x >= img.width || y >= img.height) return;
   for (let c = 0; c < channels; c++) out[at + c] = img.data[(y * img.width + x) * channels + c];
 };
+
+/** Per-channel gain then gamma, v -> 255 (clamp(v g_c) / 255)^gamma, through one 256-entry table per channel. */
+export function channelCurves(img: RgbImage, gains: [number, number, number], gamma: number): RgbImage {
+  const luts = gains.map((g) => {
+    const t = new Uint8Array(256);
+    for (let v = 0; v < 256; v++) t[v] = clampByte(255 * Math.pow(Math.min(255, v * g) / 255, gamma));
+    return t;
+  });
+  const [lr, lg, lb] = luts;
+  const d = img.data;
+  const out = new Uint8Array(d.length);
+  for (let i = 0; i < d.length; i += 3) {
+    out[i] = lr[d[i]];
+    out[i + 1] = lg[d[i + 1]];
+    out[i + 2] = lb[d[i + 2]];
+  }
+  return { width: img.width, height: img.height, data: out };
+}
 
 const luma = (r: number, g: number, b: number) => 0.299 * r + 0.587 * g + 0.114 * b;
 const clamp255 = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : v);

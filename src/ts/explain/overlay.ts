@@ -92,7 +92,7 @@ interface LegendEntry { swatch: string; label: string; weight?: string }
 /** Legend entries flowed into as many columns as fit the width; returns the SVG and its height. */
 function legendSvg(entries: LegendEntry[], width: number, top: number, size: number): { svg: string; height: number } {
   const swatchW = 2.6 * size, gap = 1.2 * size, rowH = 1.65 * size;
-  const colW = Math.max(...entries.map((e) => (e.swatch ? swatchW + 0.5 * size : 0) + 0.6 * size * e.label.length)) + gap;
+  const colW = Math.max(...entries.map((e) => (e.swatch ? swatchW + 0.5 * size : 0) + 0.62 * size * e.label.length)) + gap;
   const cols = Math.max(1, Math.min(entries.length, Math.floor((width - size) / colW)));
   const rows = Math.ceil(entries.length / cols);
   const parts = entries.map((e, i) => {
@@ -136,7 +136,7 @@ export async function renderExplainOverlay(inputs: OverlayInputs, report: Explai
 
   const d = report.diagnosis;
   const axisWords = (name: string, v: number) =>
-    `${name} axis: asymmetry ${num(v)}${Number.isFinite(threshold) ? (v > threshold ? `, asymmetric (above ${num(threshold)})` : `, symmetric (at most ${num(threshold)})`) : ''}`;
+    `${name} axis: asymmetry ${num(v)}${Number.isFinite(threshold) ? (v > threshold ? ', asymmetric' : ', symmetric') : ''}`;
   const entries = (size: number): LegendEntry[] => {
     const dash = `${f1(size / 3)},${f1(size / 6)}`;
     return [
@@ -146,11 +146,12 @@ export async function renderExplainOverlay(inputs: OverlayInputs, report: Explai
       { swatch: lineSwatch(ABRUPT, size), label: abrupt.size ? `border, abrupt (${[...abrupt].join(', ')})` : 'border, abrupt (none)' },
       { swatch: lineSwatch(axisColour(majorIdx), size, dash), label: axisWords('long (major)', majorIdx) },
       { swatch: lineSwatch(axisColour(minorIdx), size, dash), label: axisWords('short (minor)', minorIdx) },
+      ...(Number.isFinite(threshold) ? [{ swatch: '', label: `(an axis is asymmetric above ${num(threshold)})` }] : []),
     ];
   };
   // Narrow images: a smaller font, so that the longest legend line still fits the width.
   const longest = Math.max(...entries(size).map((e) => e.label.length));
-  const legendSize = Math.max(9, Math.min(size, Math.floor((width - 8) / (0.6 * longest + 3.7))));
+  const legendSize = Math.max(8, Math.min(size, Math.floor((width - 8) / (0.62 * longest + 3.7))));
   const legend = legendSvg(entries(legendSize), width, height, legendSize);
   const total = height + legend.height;
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${total}">${drawing}${legend.svg}</svg>`;

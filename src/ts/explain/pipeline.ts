@@ -151,6 +151,8 @@ export async function explainImage(p: Pipeline, file: string, image: RgbImage, m
   if (o.overlay) {
     const full = await measureAbc(image, r.mask, { geometry: true, file });
     overlay = overlayInputsFromAbc(image, r.mask, full, await attentionRollout(p, image));
+    // The legend prints the report's (canonical-scale) asymmetry, so every number shown is in the JSON.
+    overlay.axisAsymmetry = [m.asymmetry_index[0], m.asymmetry_index[1]];
   }
   const t3 = performance.now();
   const maskArea = r.mask.data.reduce((s, v) => s + (v ? 1 : 0), 0) / r.mask.data.length;

@@ -91,12 +91,11 @@ export async function train(task: TrainTask, loader: DataLoader, o: TrainerOptio
   let images = 0;
   const progress = new Progress({ label: o.label, total: totalSteps, silent: o.quiet });
   progress.tick(state.step);
-  outer: for (; state.epoch < o.epochs; state.epoch++, state.batch = 0) {
+  for (; state.epoch < o.epochs && state.step < totalSteps; state.epoch++, state.batch = 0) {
     model.train();
     const sums: Record<string, number> = {};
     let count = 0;
     for await (const batch of loader.epoch(state.epoch, state.batch)) {
-      if (state.step >= totalSteps) break outer;
       opt.lr = warmupCosine(state.step, { peak: o.lr, warmup: o.warmupSteps, total: totalSteps, floor: o.lr * 0.01 });
       setDropoutStep(model, state.step);
       const values = await withGraph(async (g) => {
@@ -121,7 +120,10 @@ export async function train(task: TrainTask, loader: DataLoader, o: TrainerOptio
       state.batch += 1;
       progress.tick(1, false, `epoch ${state.epoch + 1}/${o.epochs} loss ${(sums.loss / count).toFixed(4)} ${(images / ((Date.now() - started) / 1000)).toFixed(1)} img/s`);
       if (o.checkpointEvery > 0 && state.step % o.checkpointEvery === 0) await checkpoint();
+      if (state.step >= totalSteps) break;
     }
+    // --max-steps may end an epoch early: it still gets validated and logged.
+    const partial = state.step >= totalSteps && state.batch < stepsPerEpoch;
     const metrics = await task.validate();
     const train = Object.fromEntries(Object.entries(sums).map(([k, v]) => [`train_${k}`, v / Math.max(1, count)]));
     const improved = !state.best || metrics.score > state.best.score;
@@ -132,9 +134,14 @@ export async function train(task: TrainTask, loader: DataLoader, o: TrainerOptio
     } else {
       state.sinceBest += 1;
     }
-    const record = { epoch: state.epoch + 1, step: state.step, lr: opt.lr, seconds: (Date.now() - started) / 1000, skipped: loader.skipped.length, ...train, ...prefix('val_', metrics), best: improved };
+    const record = { epoch: state.epoch + 1, step: state.step, lr: opt.lr, seconds: (Date.now() - started) / 1000, skipped: loader.skipped.length, ...train, ...prefix('val_', metrics), best: improved, ...(partial ? { partial: true } : {}) };
     appendFileSync(logPath, `${JSON.stringify(record)}\n`);
     progress.log(`${o.label} epoch ${state.epoch + 1}: ${Object.entries({ ...train, ...prefix('val_', metrics) }).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}${improved ? ' (best)' : ''}`);
+    if (partial) {
+      // Stopped by --max-steps: the checkpoint points at the next batch of this epoch.
+      await checkpoint();
+      break;
+    }
     // The checkpoint points at the next epoch's first batch.
     state.epoch += 1;
     state.batch = 0;

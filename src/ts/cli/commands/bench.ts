@@ -102,7 +102,9 @@ function modelLines(r: ModelBenchResult): string {
     `${r.arch} (${r.preset}, ${(r.parameters / 1e6).toFixed(2)} M parameters), batch ${r.batch}, ${r.image_size} px, ${r.device}`,
     row('inference', r.inference_ms, r.inference_images_per_s),
     ...(r.train_ms === undefined ? [] : [row('train', r.train_ms, r.train_images_per_s!)]),
-    `  peak RSS ${r.peak_rss_mb.toFixed(0)} MB${r.device_memory_mb === undefined ? '' : `, device memory ${r.device_memory_mb.toFixed(0)} MB`}; median of ${r.repeats} after ${r.warmup} warm-up`,
+    `  peak RSS ${r.peak_rss_mb.toFixed(0)} MB${r.device_memory_mb === undefined ? '' : `, tensors ${r.device_memory_mb.toFixed(0)} MB after the runs`}` +
+      `${r.inference_live_mb === undefined ? '' : `, ${r.inference_live_mb.toFixed(0)} MB live at the end of inference`}` +
+      `${r.train_live_mb === undefined ? '' : `, ${r.train_live_mb.toFixed(0)} MB at the end of a training step`}; median of ${r.repeats} after ${r.warmup} warm-up`,
   ].join('\n');
 }
 

@@ -1,15 +1,13 @@
 // `cefm-native train` as a user runs it: outputs, bad flags, and resume after SIGKILL that ends
 // bit-identical to an uninterrupted run.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readSafetensorsF32 } from '../../src/ts/io/safetensors.js';
-import { packageRoot } from '../../src/ts/paths.js';
 import { runCli } from '../util/cli.js';
-import { MULTITASK_ARGS } from './tiny-models.js';
+import { assertSameTensors, checkpointStep, killAtFirstCheckpoint, maxAbsDiff, MULTITASK_ARGS } from './tiny-models.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cefm-cli-train-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,12 +39,6 @@ test('a bad flag exits 2 with one line', async () => {
   assert.is(existsSync(join(dir, 'bad', 'model.safetensors')), false);
 });
 
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
-  return d;
-}
-
 test('resume after SIGKILL ends with exactly the parameters of an uninterrupted run', async () => {
   // 30 training images, batch 4: the resumed run crosses the end of epoch 1 (step 8: validation,
   // best model, the sampler's next epoch order).
@@ -55,34 +47,19 @@ test('resume after SIGKILL ends with exactly the parameters of an uninterrupted 
   const a = await runCli([...args, '--out', join(dir, 'a')], { timeoutMs: 40000 });
   assert.is(a.code, 0, a.stderr);
 
-  // Run B: killed with SIGKILL as soon as its first checkpoint exists.
+  // Run B: killed with SIGKILL as soon as its first checkpoint exists, then resumed.
   const outB = join(dir, 'b');
-  const child = spawn(process.execPath, [join(packageRoot, 'bin', 'cefm-native.js'), ...args, '--out', outB], { cwd: packageRoot, stdio: 'ignore' });
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-  const deadline = Date.now() + 30000;
-  while (!existsSync(join(outB, 'last.safetensors')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-  child.kill('SIGKILL');
-  assert.is(await exited, 'SIGKILL');
-  assert.ok(existsSync(join(outB, 'last.safetensors')), 'no checkpoint before the deadline');
-  assert.is(existsSync(join(outB, 'model.safetensors')), false, 'run B finished before it was killed: nothing was resumed');
-  const killed = readSafetensorsF32(join(outB, 'last.safetensors'));
-  const killedAt = JSON.parse(killed.metadata['cefm.trainer']).step;
+  const killedAt = await killAtFirstCheckpoint([...args, '--out', outB], join(outB, 'last.safetensors'), join(outB, 'model.safetensors'));
   assert.ok(killedAt > 0 && killedAt < 8, `checkpoint at step ${killedAt}`);
-
+  const killed = readSafetensorsF32(join(outB, 'last.safetensors')).tensors;
   const b = await runCli([...args, '--out', outB, '--resume'], { timeoutMs: 40000 });
   assert.is(b.code, 0, b.stderr);
-  assert.ok(JSON.parse(readSafetensorsF32(join(outB, 'last.safetensors')).metadata['cefm.trainer']).step === steps);
-
-  const ta = readSafetensorsF32(join(dir, 'a', 'model.safetensors')).tensors;
-  const tb = readSafetensorsF32(join(outB, 'model.safetensors')).tensors;
-  assert.equal([...tb.keys()].sort(), [...ta.keys()].sort());
-  for (const [name, t] of ta) {
-    const u = tb.get(name)!;
-    assert.equal(u.shape, t.shape, name);
-    assert.is(maxAbsDiff(t.data as Float32Array, u.data as Float32Array), 0, `${name} differs (resumed from step ${killedAt})`);
-  }
+  assert.is(checkpointStep(join(outB, 'last.safetensors')), steps);
+  const final = join(dir, 'a', 'model.safetensors');
+  assertSameTensors(final, join(outB, 'model.safetensors'), `resumed from step ${killedAt}`);
+  const ta = readSafetensorsF32(final).tensors;
   // the comparison can fail: the parameters at the kill differ from the final ones
-  assert.ok([...ta].some(([name, t]) => maxAbsDiff(t.data as Float32Array, killed.tensors.get(name)!.data as Float32Array) > 0));
+  assert.ok([...ta].some(([name, t]) => maxAbsDiff(t.data, killed.get(name)!.data) > 0));
   assert.is(readFileSync(join(outB, 'log.jsonl'), 'utf8').trim().split('\n').length, 2, 'epochs 1 and 2 (partial) logged');
 });
 

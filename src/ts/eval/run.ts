@@ -15,6 +15,7 @@ import { agreement } from './labels.js';
 import { pca2d } from './pca.js';
 import { renderConfusionPng, renderEmbeddingPlots, renderReliabilityPng, renderRocPng } from './plots.js';
 import { segmentationReport } from './segmentation.js';
+import { faithfulnessCurves, summariseFaithfulness } from '../explain/faithfulness.js';
 
 export interface EvalOptions {
   model: string;
@@ -22,6 +23,8 @@ export interface EvalOptions {
   multitaskModel?: string;
   data: string[];
   plots?: string;
+  /** CEFM: deletion / insertion curves of the attention map on this many images (0: none). */
+  explain?: number;
   batch: number;
   seed: number;
   onProgress?: (done: number, total: number) => void;
@@ -112,6 +115,7 @@ export async function evaluateModel(be: Backend, o: EvalOptions): Promise<Record
   if (!samples.length) throw new CefmError(`eval: no images in ${o.data.join(', ')}`);
   reports.forEach((r) => log(`${r.format} ${r.root}: ${r.count} images`));
   const rows: Row[] = [];
+  let faithfulness: Record<string, unknown> | null = null;
   try {
     for (let i = 0; i < samples.length; i += o.batch) {
       const batch = samples.slice(i, i + o.batch);
@@ -131,6 +135,14 @@ export async function evaluateModel(be: Backend, o: EvalOptions): Promise<Record
       });
       o.onProgress?.(Math.min(samples.length, i + o.batch), samples.length);
     }
+    if (o.explain && p.cefm) {
+      const curves = [];
+      for (const s of samples.slice(0, o.explain)) {
+        const c = await faithfulnessCurves(p, await readRgb(s.image), 10, o.seed);
+        if (c) curves.push(c);
+      }
+      faithfulness = { ...summariseFaithfulness(curves, 10), note: 'areas under the melanoma-probability curves (CEFM image classifier); deletion lower and insertion higher than random = faithful' };
+    }
   } finally {
     closePipeline(p);
   }
@@ -146,6 +158,7 @@ export async function evaluateModel(be: Backend, o: EvalOptions): Promise<Record
     sources: Object.fromEntries([...bySource].map(([src, rs]) => [src, summarise(rs, arch, o.seed, probeRows)])),
     notes: arch === 'cefm' ? ['concept_fidelity: ridge probe fitted on a seeded half of the evaluated images, scored on the other half'] : [],
   };
+  if (faithfulness) result.faithfulness = faithfulness;
   if (o.plots) result.plots = await writePlots(rows, arch, o.plots, o.seed);
   return result;
 }

@@ -10,6 +10,7 @@ interface EvalFlags {
   data?: string[];
   multitaskModel?: string;
   plots?: string;
+  explain?: string | boolean;
   backend: string;
   batch: string;
   seed: string;
@@ -28,6 +29,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--data <spec>', 'data, format:path[;part=test...] (repeatable)', collect)
     .option('--multitask-model <file>', 'CEFM: segments images that have no mask (default: the shipped multi-task model)')
     .option('--plots <dir>', 'write ROC, confusion, reliability and PCA plots (PNG)')
+    .option('--explain [n]', 'CEFM: deletion / insertion curves of the attention map on the first n images (default 50)')
     .option('--backend <kind>', 'auto | native | webgpu', 'auto')
     .option('--batch <n>', 'images per model call', '16')
     .option('--seed <n>', 'seed of the bootstrap and the probe split', '0')
@@ -38,12 +40,14 @@ export function registerEvalCommand(program: Command): void {
       const batch = Number(flags.batch), seed = Number(flags.seed);
       if (!Number.isInteger(batch) || batch < 1) throw new UsageError(`--batch must be a positive integer, got '${flags.batch}'`);
       if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got '${flags.seed}'`);
+      const explain = flags.explain === undefined ? 0 : flags.explain === true ? 50 : Number(flags.explain);
+      if (!Number.isInteger(explain) || explain < 0) throw new UsageError(`--explain must be a number of images, got '${flags.explain}'`);
       const be = await openBackend(flags.backend as BackendChoice, { onChoice: () => {} });
       let progress: Progress | null = null;
       let last = 0;
       try {
         const r = await evaluateModel(be, {
-          model: flags.model, multitaskModel: flags.multitaskModel, data: flags.data, plots: flags.plots, batch, seed,
+          model: flags.model, multitaskModel: flags.multitaskModel, data: flags.data, plots: flags.plots, explain, batch, seed,
           log: (l) => flags.quiet || process.stderr.write(`${l}\n`),
           onProgress: (done, total) => {
             progress ??= new Progress({ label: 'eval', total, silent: flags.quiet });
@@ -69,6 +73,10 @@ export function registerEvalCommand(program: Command): void {
         };
         show('all', r.all as Record<string, any>);
         for (const [src, m] of Object.entries(r.sources as Record<string, any>)) show(src, m);
+        if (r.faithfulness) {
+          const f = r.faithfulness as Record<string, number>;
+          lines.push(`faithfulness (${f.images} images): deletion AUC ${pct(f.deletion_auc)} (random ${pct(f.random_deletion_auc)}), insertion AUC ${pct(f.insertion_auc)} (random ${pct(f.random_insertion_auc)})`);
+        }
         if (r.plots) lines.push(`plots: ${(r.plots as string[]).join(', ')}`);
         process.stdout.write(`${lines.join('\n')}\n`);
       } finally {

@@ -180,8 +180,9 @@ const goal = (text: string, label: string, peer: Side, f: (m: Measured) => numbe
   const c = cases.find((x) => x.label === label);
   const rs = c ? ratios(c, peer, f) : [];
   if (!c || !rs.length) return;
-  const m = median(rs);
-  goalLines.push(`| ${text} ≥ ${target.toFixed(1)}× | ${ratio(c, peer, f)} | ${m >= target ? 'met' : '**not met**'} |`);
+  // Under load the rounds can disagree: only a goal met in every round is called met.
+  const status = Math.min(...rs) >= target ? 'met' : median(rs) < target ? '**not met**' : '**unsettled** (met in the median, not in every round)';
+  goalLines.push(`| ${text} ≥ ${target.toFixed(1)}× | ${ratio(c, peer, f)} | ${status} |`);
 };
 goal('vit-tiny inference, native vs onnxruntime CPU EP (same threads)', 'vit-tiny', 'ort', inf, 1);
 goal('vit-tiny inference, WebGPU vs onnxruntime WebGPU EP (same adapter)', 'vit-tiny webgpu', 'ort', inf, 1);
@@ -209,6 +210,7 @@ const md = [
   '',
 ].join('\n');
 writeFileAtomic(resolve(v.out), md);
+writeFileAtomic(resolve(v.out).replace(/\.md$/, '') + '.json', `${JSON.stringify({ command: cmd, loads, results: Object.fromEntries(results) }, null, 1)}\n`);
 process.stdout.write(md);
 if (v['update-benchmarks']) {
   const path = join(packageRoot, 'BENCHMARKS.md');

@@ -89,8 +89,9 @@ export function defaultPreprocessing(imageSize: number): Preprocessing {
     image_size: imageSize,
     mean: IMAGENET_NORMALIZATION.mean as [number, number, number],
     std: IMAGENET_NORMALIZATION.std as [number, number, number],
-    // The loader applies no colour constancy yet; the model file must say what training did.
-    color_constancy: null,
+    // Shades of Gray (p = 6) on every image, in training and at inference: another camera's white
+    // balance then gives the same colours.
+    color_constancy: 'shades_of_gray',
   };
 }
 

@@ -15,6 +15,7 @@ import { agreement } from './labels.js';
 import { pca2d } from './pca.js';
 import { renderConfusionPng, renderEmbeddingPlots, renderReliabilityPng, renderRocPng } from './plots.js';
 import { segmentationReport } from './segmentation.js';
+import { readSafetensorsHeader } from '../io/safetensors.js';
 import { faithfulnessCurves, summariseFaithfulness } from '../explain/faithfulness.js';
 
 export interface EvalOptions {
@@ -98,12 +99,20 @@ function compact(r: ReturnType<typeof binaryReport>) {
   return { ...rest, confusion: confusion.counts };
 }
 
+function modelArch(file: string): string {
+  const config = readSafetensorsHeader(file).metadata['cefm.config'];
+  try {
+    return (JSON.parse(config ?? '') as { arch: string }).arch;
+  } catch {
+    throw new CefmError('not a cefm-native model (no valid cefm.config in the metadata)', { file });
+  }
+}
+
 export async function evaluateModel(be: Backend, o: EvalOptions): Promise<Record<string, unknown>> {
   const log = o.log ?? (() => {});
   const files = [o.model];
-  const probeFirst = openPipeline(be, [o.model]);
-  const arch = probeFirst.multitask ? 'multitask' : probeFirst.cefm ? 'cefm' : 'vit';
-  closePipeline(probeFirst);
+  // The arch from the file's header alone: the tensors are loaded once, by the pipeline below.
+  const arch = modelArch(o.model);
   if (arch === 'vit') throw new CefmError('eval: give a multi-task or CEFM model (a plain ViT has no melanoma head)', { file: o.model });
   if (arch === 'cefm') {
     const seg = o.multitaskModel ?? DEFAULT_MODELS.multitask;

@@ -8,8 +8,9 @@ import { abcConstants, type AbcMeasurement, COLOR_NAMES, measureAbc } from '../c
 import type { Mask, RgbImage } from '../data/image.js';
 import { CefmError } from '../errors.js';
 import type { ClinicalStats } from '../models/clinical.js';
+import { sigmoid } from '../models/probability.js';
 import { severityLevel } from '../models/clinical.js';
-import { type ImageResult, type Pipeline, batchInput, clinicalStatsOf, runBatch } from '../predict/pipeline.js';
+import { type Pipeline, batchInput, clinicalStatsOf, runBatch } from '../predict/pipeline.js';
 import { abruptCompassSectors, type CriterionKey, type CriterionReport, DEFAULT_DISCLAIMER, type ExplainReport, type OverlayInputs, type PrototypeMatch, SEVERITY_NAMES } from './report.js';
 import { overlayInputsFromAbc } from './overlay.js';
 import type { FeatureDistribution } from './render-html.js';
@@ -21,7 +22,6 @@ const CRITERION_FEATURES: Record<CriterionKey, string[]> = {
   color: ['sigma_h', 'sigma_s', 'sigma_v'],
 };
 
-const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
@@ -195,4 +195,3 @@ function nearestPrototypes(p: Pipeline, z: Float32Array, k: number): PrototypeMa
   return sims.sort((a, b) => b.similarity - a.similarity || a.id.localeCompare(b.id)).slice(0, k);
 }
 
-export type { ImageResult };

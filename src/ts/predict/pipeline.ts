@@ -13,6 +13,7 @@ import type { Cefm } from '../models/cefm.js';
 import { type ClinicalStats, featureValue, measureCanonicalAbc, standardise } from '../models/clinical.js';
 import { type LoadedModel, loadModelFile, type Preprocessing } from '../models/file.js';
 import { toModelInput } from '../models/input.js';
+import { sigmoid, softmax } from '../models/probability.js';
 import type { MultitaskNet } from '../models/multitask.js';
 import type { VisionTransformer } from '../models/vit.js';
 import { packageRoot } from '../paths.js';
@@ -89,23 +90,11 @@ export interface ImageResult {
   } | null;
 }
 
-function softmax(v: ArrayLike<number>): number[] {
-  const m = Math.max(...Array.from(v));
-  const e = Array.from(v, (x) => Math.exp(x - m));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((x) => x / s);
-}
-const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
-
-async function runModel<T>(be: Backend, fn: () => Promise<T>): Promise<T> {
-  void be;
-  return noGrad(fn);
-}
 
 /** The multi-task network on a batch of images: mask probabilities at model size and head logits. */
 export async function multitaskBatch(m: Loaded<MultitaskNet>, images: RgbImage[]): Promise<{ masks: Mask[]; logits: number[][] }> {
   const x = batchInput(images, m.preprocessing);
-  const [logits, maskLogits] = await runModel(m.model.be, async () => {
+  const [logits, maskLogits] = await noGrad(async () => {
     const o = m.model.forward(F.constant(m.model.be, x));
     return Promise.all([o.logits.toHost(), o.maskLogits.toHost()]);
   });
@@ -132,7 +121,7 @@ export async function cefmBatch(m: Loaded<Cefm>, images: RgbImage[], clinical: n
   const x = batchInput(images, m.preprocessing);
   const k = clinical[0].length;
   const c: HostTensor = { shape: [images.length, k], data: Float32Array.from(clinical.flat()) };
-  const [logits, clogits, zi, zc] = await runModel(m.model.be, async () => {
+  const [logits, clogits, zi, zc] = await noGrad(async () => {
     const be = m.model.be;
     const o = m.model.forward(F.constant(be, x), F.constant(be, c));
     return Promise.all([o.logits.toHost(), o.clinicalLogits.toHost(), o.imageEmbedding.toHost(), o.clinicalEmbedding.toHost()]);
@@ -165,7 +154,7 @@ export async function runBatch(p: Pipeline, items: { file: string; image: RgbIma
   const images = items.map((it) => it.image);
   if (p.vit) {
     const x = batchInput(images, p.vit.preprocessing);
-    const logits = await runModel(p.be, async () => p.vit!.model.forward(F.constant(p.be, x)).toHost());
+    const logits = await noGrad(async () => p.vit!.model.forward(F.constant(p.be, x)).toHost());
     const c = logits.shape[1];
     results.forEach((r, i) => {
       const l = Array.from(logits.data.subarray(i * c, (i + 1) * c));

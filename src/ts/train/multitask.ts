@@ -11,6 +11,7 @@ import { rocAuc } from '../eval/classification.js';
 import { MultitaskNet, type MultitaskConfig } from '../models/multitask.js';
 import { saveModelFile, type Preprocessing } from '../models/file.js';
 import { moduleContext } from '../nn/module.js';
+import { sigmoid } from '../models/probability.js';
 import type { StepResult, TrainTask } from './trainer.js';
 
 /** Each head's label of a sample, or null when the sample does not have it. */
@@ -146,4 +147,3 @@ export async function evaluateMultitask(model: MultitaskNet, loader: DataLoader)
   return { jaccard, auc_melanoma: auc(0), auc_seborrheic_keratosis: auc(1) };
 }
 
-export const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));

@@ -1,5 +1,6 @@
 // `cefm-native eval`: metrics of a model on data specs, per source and overall, with plots.
 import type { Command } from 'commander';
+import { collect } from '../options.js';
 import { openBackend, type BackendChoice } from '../../backend/open.js';
 import { UsageError } from '../../errors.js';
 import { evaluateModel } from '../../eval/run.js';
@@ -18,7 +19,6 @@ interface EvalFlags {
   quiet?: boolean;
 }
 
-const collect = (v: string, prev: string[] = []) => [...prev, v];
 const pct = (v: unknown) => (typeof v === 'number' ? v.toFixed(3) : '-');
 
 export function registerEvalCommand(program: Command): void {

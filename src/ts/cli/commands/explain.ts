@@ -1,6 +1,7 @@
 // `cefm-native explain`: one lesion → a report a clinician can check (text, JSON, Markdown or HTML),
 // with an optional overlay PNG.
 import type { Command } from 'commander';
+import { collect } from '../options.js';
 import { writeFileAtomic } from '../../atomic.js';
 import { openBackend, type BackendChoice } from '../../backend/open.js';
 import { readMask, readRgb } from '../../data/image.js';
@@ -22,7 +23,6 @@ interface ExplainFlags {
 }
 
 const FORMATS = ['text', 'json', 'md', 'html'];
-const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 export function registerExplainCommand(program: Command): void {
   program

@@ -1,5 +1,6 @@
 // `cefm-native predict`: headless batch inference (see README).
 import type { Command } from 'commander';
+import { collect } from '../options.js';
 import { openBackend, type BackendChoice } from '../../backend/open.js';
 import { CefmError, UsageError } from '../../errors.js';
 import { closePipeline, openPipeline } from '../../predict/pipeline.js';
@@ -18,7 +19,6 @@ interface PredictFlags {
   quiet?: boolean;
 }
 
-const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 export function registerPredictCommand(program: Command): void {
   program

@@ -1,6 +1,7 @@
 // `cefm-native train`: trains the multi-task network or CEFM on data specs (see README).
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { collect } from '../options.js';
 import { openBackend, type BackendChoice } from '../../backend/open.js';
 import { CefmError, UsageError } from '../../errors.js';
 import { trainFromOptions, type TrainCliOptions } from '../../train/run.js';
@@ -29,7 +30,6 @@ interface TrainFlags {
   quiet?: boolean;
 }
 
-const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 function int(name: string, v: string | undefined, min = 1): number | undefined {
   if (v === undefined) return undefined;

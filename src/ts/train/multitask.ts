@@ -8,6 +8,7 @@ import type { Backend } from '../backend/backend.js';
 import type { Batch, DataLoader } from '../data/prefetch.js';
 import type { Sample } from '../data/spec.js';
 import { rocAuc } from '../eval/classification.js';
+import { maskOverlap } from '../eval/segmentation.js';
 import { MultitaskNet, type MultitaskConfig } from '../models/multitask.js';
 import { saveModelFile, type Preprocessing } from '../models/file.js';
 import { moduleContext } from '../nn/module.js';
@@ -117,13 +118,8 @@ export async function predictMultitask(model: MultitaskNet, loader: DataLoader, 
       onMask?.(batch.samples[i], prob, masks.shape[2]);
       if (batch.hasMask[i] && batch.masks) {
         const truth = batch.masks.data.subarray(i * px, (i + 1) * px);
-        let inter = 0, union = 0;
-        for (let p = 0; p < px; p++) {
-          const a = prob[p] > 0.5, b = truth[p] > 0.5;
-          if (a && b) inter++;
-          if (a || b) union++;
-        }
-        out.jaccards.push(union ? inter / union : 1);
+        const binary = (a: ArrayLike<number>) => Uint8Array.from(a as ArrayLike<number>, (v) => (v > 0.5 ? 1 : 0));
+        out.jaccards.push(maskOverlap(binary(prob), binary(truth), batch.samples[i].id).jaccard);
       }
     }
   }

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { applyAugment, channelCurves, colorJitter, DEFAULT_AUGMENT, planAugment, type AugmentPlan } from '../../src/ts/data/augment.js';
+import { applyAugment, channelCurves, colorJitter, DEFAULT_AUGMENT, drawHairs, gaussianBlur, planAugment, STRONG_AUGMENT, type AugmentPlan } from '../../src/ts/data/augment.js';
 import type { Mask, RgbImage } from '../../src/ts/data/image.js';
 import { countDiff, randomRgb, Rng } from './fixtures.js';
 
@@ -198,6 +198,52 @@ test('illuminant shift and gamma: off by default (old plans unchanged), seeded, 
   assert.ok(countDiff(got.data, base.data) > base.data.length / 2, 'the shift changes the image');
   assert.is(countDiff(channelCurves(base, [1, 1, 1], 1).data, base.data), 0, 'neutral curves are the identity');
   assert.is(planAugment({ illuminant: { p: 0, strength: 0.3 } }, image, out, new Rng(3)).gains, undefined, 'p = 0: never');
+});
+
+test('gaussian blur: flat stays flat, mean kept, a 1-pixel line spreads as the float64 kernel says', () => {
+  const flat = { width: 13, height: 9, data: new Uint8Array(13 * 9 * 3).fill(137) };
+  assert.is(countDiff(gaussianBlur(flat, 1.1).data, flat.data), 0);
+  const img = randomRgb(new Rng(5), 31, 23);
+  const blurred = gaussianBlur(img, 0.9);
+  const mean = (d: Uint8Array) => d.reduce((a, v) => a + v, 0) / d.length;
+  assert.ok(Math.abs(mean(blurred.data) - mean(img.data)) < 1.5, 'mean kept (edges clamped)');
+  const variance = (d: Uint8Array) => { const m = mean(d); return d.reduce((a, v) => a + (v - m) ** 2, 0) / d.length; };
+  assert.ok(variance(blurred.data) < variance(img.data) * 0.6, 'noise smoothed');
+  // A vertical white line on black, far from the edges: each column gets the normalised Gaussian weight.
+  const line = { width: 21, height: 7, data: new Uint8Array(21 * 7 * 3) };
+  for (let y = 0; y < 7; y++) for (let c = 0; c < 3; c++) line.data[(y * 21 + 10) * 3 + c] = 200;
+  const sigma = 1.3;
+  const r = Math.ceil(3 * sigma);
+  let total = 0;
+  for (let i = -r; i <= r; i++) total += Math.exp(-(i * i) / (2 * sigma * sigma));
+  const got = gaussianBlur(line, sigma);
+  for (let dx = -r; dx <= r; dx++) {
+    const want = Math.round((200 * Math.exp(-(dx * dx) / (2 * sigma * sigma))) / total);
+    assert.ok(Math.abs(got.data[(3 * 21 + 10 + dx) * 3] - want) <= 1, `column ${dx}: ${got.data[(3 * 21 + 10 + dx) * 3]} vs ${want}`);
+  }
+});
+
+test('hairs: dark thin curves on the image only, seeded, off in the default preset', () => {
+  const { image, mask } = blockyPair(new Rng(11), 90, 70);
+  const out = { width: 48, height: 48 };
+  assert.equal(planAugment({}, image, out, new Rng(4)).hairs, undefined, 'default: no hairs');
+  const opts = { ...STRONG_AUGMENT, hair: { p: 1, count: [3, 5] as [number, number] }, blur: null };
+  const plan = planAugment(opts, image, out, new Rng(4));
+  assert.equal(planAugment(opts, image, out, new Rng(4)), plan, 'seeded');
+  assert.ok(plan.hairs!.length >= 3 && plan.hairs!.length <= 5);
+  const withHair = applyAugment(plan, image, mask, out);
+  const without = applyAugment({ ...plan, hairs: undefined }, image, mask, out);
+  assert.is(countDiff(withHair.mask!.data, without.mask!.data), 0, 'mask untouched');
+  // Compared before the colour steps: hairs only darken towards their colour and cover a thin share.
+  const base = { ...plan, jitter: null, gains: undefined, gamma: undefined, blur: undefined };
+  const a = applyAugment(base, image, undefined, out).image;
+  const b = applyAugment({ ...base, hairs: undefined }, image, undefined, out).image;
+  const changed = countDiff(a.data, b.data) / a.data.length;
+  assert.ok(changed > 0.01 && changed < 0.35, `share of changed values ${changed}`);
+  const bright = { width: 40, height: 30, data: new Uint8Array(40 * 30 * 3).fill(230) };
+  const drawn = drawHairs(bright, plan.hairs!);
+  assert.ok(drawn.data.every((v) => v <= 230), 'never brighter on a bright background');
+  assert.ok(Math.min(...drawn.data) < 120, 'a hair is dark where it is drawn');
 });
 
 test.run();

@@ -28,6 +28,10 @@ export interface AugmentOptions {
   illuminant?: { p: number; strength: number } | null;
   /** Random gamma, image only: with probability p, v -> 255 (v / 255)^g with g log-uniform in range. null: none. */
   gamma?: { p: number; range: [number, number] } | null;
+  /** Gaussian blur (another camera's focus), image only: with probability p, sigma uniform in `sigma` output pixels. null: none. */
+  blur?: { p: number; sigma: [number, number] } | null;
+  /** Hair-like artefacts, image only: with probability p, a count in `count` of thin dark curves drawn over the lesion. null: none. */
+  hair?: { p: number; count: [number, number] } | null;
 }
 
 export const DEFAULT_AUGMENT: Required<AugmentOptions> = {
@@ -39,7 +43,32 @@ export const DEFAULT_AUGMENT: Required<AugmentOptions> = {
   jitter: { brightness: 0.2, contrast: 0.2, saturation: 0.2, hue: 0.02 },
   illuminant: null,
   gamma: null,
+  blur: null,
+  hair: null,
 };
+
+/**
+ * For models that must hold up on other clinics' cameras, lighting and patients: the default
+ * geometry plus stronger colour jitter, white balance, gamma, focus blur and hair.
+ */
+export const STRONG_AUGMENT: Required<AugmentOptions> = {
+  ...DEFAULT_AUGMENT,
+  crop: { scale: [0.4, 1], ratio: [3 / 4, 4 / 3] },
+  rotate: 30,
+  jitter: { brightness: 0.25, contrast: 0.25, saturation: 0.25, hue: 0.03 },
+  illuminant: { p: 0.5, strength: 0.15 },
+  gamma: { p: 0.3, range: [0.7, 1.4] },
+  blur: { p: 0.3, sigma: [0.3, 1.2] },
+  hair: { p: 0.3, count: [1, 8] },
+};
+
+/** One hair: a quadratic Bezier curve in output-relative coordinates (0..1), its width in pixels, colour and opacity. */
+export interface HairStroke {
+  points: [number, number, number, number, number, number];
+  width: number;
+  color: [number, number, number];
+  alpha: number;
+}
 
 /** Every random choice for one sample: plain data, so it can be logged, compared or sent to a worker. */
 export interface AugmentPlan {
@@ -55,6 +84,10 @@ export interface AugmentPlan {
   gains?: [number, number, number];
   /** Gamma exponent; absent: none. */
   gamma?: number;
+  /** Gaussian blur sigma in output pixels; absent: none. */
+  blur?: number;
+  /** Hairs drawn before the blur and colour changes (they are in the scene); absent: none. */
+  hairs?: HairStroke[];
 }
 
 export interface Size {
@@ -89,7 +122,27 @@ export function planAugment(options: AugmentOptions, source: Size, out: Size, rn
     plan.gains = [Math.exp(rng.uniform(-s, s)), Math.exp(rng.uniform(-s, s)), Math.exp(rng.uniform(-s, s))];
   }
   if (o.gamma && rng.chance(o.gamma.p)) plan.gamma = Math.exp(rng.uniform(Math.log(o.gamma.range[0]), Math.log(o.gamma.range[1])));
+  if (o.blur && rng.chance(o.blur.p)) plan.blur = rng.uniform(o.blur.sigma[0], o.blur.sigma[1]);
+  if (o.hair && rng.chance(o.hair.p)) {
+    const n = o.hair.count[0] + rng.int(o.hair.count[1] - o.hair.count[0] + 1);
+    plan.hairs = Array.from({ length: n }, () => randomHair(rng));
+  }
   return plan;
+}
+
+/** A hair crossing part of the image: a start, a bend and an end, dark brown to black, about 1 px wide at the models' sizes. */
+function randomHair(rng: Rng): HairStroke {
+  const x0 = rng.uniform(0, 1);
+  const y0 = rng.uniform(0, 1);
+  const angle = rng.uniform(0, 2 * Math.PI);
+  const length = rng.uniform(0.2, 0.9);
+  const x2 = x0 + length * Math.cos(angle);
+  const y2 = y0 + length * Math.sin(angle);
+  const bend = rng.uniform(-0.25, 0.25) * length;
+  const x1 = (x0 + x2) / 2 - bend * Math.sin(angle);
+  const y1 = (y0 + y2) / 2 + bend * Math.cos(angle);
+  const v = rng.uniform(10, 70);
+  return { points: [x0, y0, x1, y1, x2, y2], width: rng.uniform(0.6, 1.8), color: [v * 1.15, v, v * 0.8], alpha: rng.uniform(0.6, 0.95) };
 }
 
 /** torchvision RandomResizedCrop.get_params, with the ratio taken relative to `aspect`. */
@@ -116,7 +169,8 @@ function randomCrop(source: Size, scale: [number, number], ratio: [number, numbe
 /**
  * Apply a plan: crop and resize (antialiased for the image, nearest for the mask), flips, quarter
  * turns, small rotation (bilinear / nearest through the same coordinate map), then colour jitter on
- * the image. The mask goes through exactly the same geometry as the image.
+ * the image (hairs, blur, white balance and gamma, jitter). The mask goes through exactly the same
+ * geometry as the image; hairs do not change it.
  */
 export function applyAugment(plan: AugmentPlan, image: RgbImage, mask: Mask | undefined, out: Size): { image: RgbImage; mask?: Mask } {
   const turned = plan.rot90 % 2 === 1;
@@ -128,6 +182,8 @@ export function applyAugment(plan: AugmentPlan, image: RgbImage, mask: Mask | un
     img = rotate(img, 3, plan.angle, sampleBilinear);
     if (msk) msk = rotate(msk, 1, plan.angle, sampleNearest);
   }
+  if (plan.hairs?.length) img = drawHairs(img, plan.hairs);
+  if (plan.blur !== undefined) img = gaussianBlur(img, plan.blur);
   if (plan.gains || plan.gamma !== undefined) img = channelCurves(img, plan.gains ?? [1, 1, 1], plan.gamma ?? 1);
   if (plan.jitter) img = colorJitter(img, plan.jitter);
   return msk ? { image: img, mask: msk } : { image: img };
@@ -271,4 +327,73 @@ export function colorJitter(img: RgbImage, j: ColorJitter): RgbImage {
     data[3 * i + 2] = clampByte(b);
   }
   return { width: img.width, height: img.height, data };
+}
+
+/**
+ * Hairs over the image: each stroke's coverage (distance to the sampled curve within half its width,
+ * antialiased over one pixel) is blended once towards the stroke's colour, so overlapping samples of
+ * one stroke do not darken it twice.
+ */
+export function drawHairs(img: RgbImage, strokes: HairStroke[]): RgbImage {
+  const { width: w, height: h } = img;
+  const data = new Uint8Array(img.data);
+  const coverage = new Float32Array(w * h);
+  for (const s of strokes) {
+    coverage.fill(0);
+    const [ax, ay, bx, by, cx, cy] = s.points.map((v, i) => v * (i % 2 ? h : w));
+    const steps = Math.max(2, Math.ceil((Math.hypot(bx - ax, by - ay) + Math.hypot(cx - bx, cy - by)) * 2));
+    const r = s.width / 2;
+    for (let k = 0; k <= steps; k++) {
+      const t = k / steps;
+      const px = (1 - t) * (1 - t) * ax + 2 * t * (1 - t) * bx + t * t * cx;
+      const py = (1 - t) * (1 - t) * ay + 2 * t * (1 - t) * by + t * t * cy;
+      const x0 = Math.max(0, Math.floor(px - r - 1));
+      const x1 = Math.min(w - 1, Math.ceil(px + r + 1));
+      const y0 = Math.max(0, Math.floor(py - r - 1));
+      const y1 = Math.min(h - 1, Math.ceil(py + r + 1));
+      for (let y = y0; y <= y1; y++) {
+        for (let x = x0; x <= x1; x++) {
+          const c = Math.min(1, Math.max(0, r + 0.5 - Math.hypot(x + 0.5 - px, y + 0.5 - py)));
+          if (c > coverage[y * w + x]) coverage[y * w + x] = c;
+        }
+      }
+    }
+    for (let i = 0; i < w * h; i++) {
+      const a = coverage[i] * s.alpha;
+      if (a === 0) continue;
+      for (let c = 0; c < 3; c++) data[3 * i + c] = clampByte(data[3 * i + c] * (1 - a) + s.color[c] * a);
+    }
+  }
+  return { width: w, height: h, data };
+}
+
+/** Separable Gaussian blur (radius 3 sigma, edges clamped); weights sum to 1, so flat areas stay flat. */
+export function gaussianBlur(img: RgbImage, sigma: number): RgbImage {
+  const { width: w, height: h } = img;
+  const radius = Math.max(1, Math.ceil(3 * sigma));
+  const kernel = new Float32Array(2 * radius + 1);
+  let total = 0;
+  for (let i = -radius; i <= radius; i++) total += kernel[i + radius] = Math.exp(-(i * i) / (2 * sigma * sigma));
+  for (let i = 0; i < kernel.length; i++) kernel[i] /= total;
+  const pass = (src: Float32Array | Uint8Array, horizontal: boolean): Float32Array => {
+    const out = new Float32Array(w * h * 3);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        for (let c = 0; c < 3; c++) {
+          let v = 0;
+          for (let k = -radius; k <= radius; k++) {
+            const sx = horizontal ? Math.min(w - 1, Math.max(0, x + k)) : x;
+            const sy = horizontal ? y : Math.min(h - 1, Math.max(0, y + k));
+            v += kernel[k + radius] * src[(sy * w + sx) * 3 + c];
+          }
+          out[(y * w + x) * 3 + c] = v;
+        }
+      }
+    }
+    return out;
+  };
+  const blurred = pass(pass(img.data, true), false);
+  const data = new Uint8Array(w * h * 3);
+  for (let i = 0; i < data.length; i++) data[i] = clampByte(blurred[i]);
+  return { width: w, height: h, data };
 }

@@ -2,8 +2,7 @@
 // and the task, run the trainer, return a summary.
 import { join } from 'node:path';
 import type { Backend } from '../backend/backend.js';
-import { type AugmentOptions, DEFAULT_AUGMENT } from '../data/augment.js';
-import * as augment from '../data/augment.js';
+import { type AugmentOptions, STRONG_AUGMENT } from '../data/augment.js';
 import { IMAGENET_NORMALIZATION } from '../data/image.js';
 import { DataLoader, type LoaderOptions } from '../data/prefetch.js';
 import { formatSkipped } from '../data/preprocess.js';
@@ -45,14 +44,13 @@ export interface TrainRunSummary extends TrainSummary {
   val_samples: number;
 }
 
-/** The training augmentation: the data module's strong preset when it has one. */
+/** The training augmentation: the strong preset unless the caller chose one (or none). */
 export function trainingAugment(o: AugmentOptions | null | undefined): AugmentOptions | null {
-  if (o !== undefined) return o;
-  return (augment as unknown as { STRONG_AUGMENT?: AugmentOptions }).STRONG_AUGMENT ?? DEFAULT_AUGMENT;
+  return o === undefined ? STRONG_AUGMENT : o;
 }
 
 export async function openTrainVal(o: TrainCliOptions, log: (l: string) => void): Promise<{ train: Sample[]; val: Sample[] }> {
-  const opened = await openSplits(o.data);
+  const opened = await openSplits(o.data, { training: true });
   opened.reports.flatMap(formatReport).forEach(log);
   let trainSamples = opened.samples;
   let val: Sample[];

@@ -3,13 +3,15 @@
 //   ;holdout=0.15 ;val=0.1 ;split_seed=2026   the split's shares and seed
 //   ;exclude=<folder>      drop samples whose id appears in another dataset of the same format
 //                          (the ISIC 2017 sample lives inside the 2,000: keep it out of training)
+//   ;repeat=2              training only: the source's samples come that many times per epoch, so a
+//                          small source is not drowned by a large one (eval and validation ignore it)
 // so that `train` and `eval` name exactly the same images, and a test part stays untouched.
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { openDataset, parseSpec, type DatasetReport, type DatasetSpec, type Sample } from '../data/spec.js';
 import { splitSamples } from '../data/split.js';
 
-const SPLIT_KEYS = ['part', 'holdout', 'val', 'split_seed', 'exclude'];
+const SPLIT_KEYS = ['part', 'holdout', 'val', 'split_seed', 'exclude', 'repeat'];
 
 export interface SplitSpec {
   part: 'train' | 'val' | 'test' | 'all';
@@ -17,6 +19,8 @@ export interface SplitSpec {
   val: number;
   seed: number;
   exclude?: string;
+  /** Times each sample appears in a training epoch (integer >= 1). */
+  repeat: number;
 }
 
 export function takeSplitOptions(spec: DatasetSpec, raw: string): { spec: DatasetSpec; split: SplitSpec } {
@@ -35,7 +39,9 @@ export function takeSplitOptions(spec: DatasetSpec, raw: string): { spec: Datase
     val: num('val', 0.1),
     seed: options.split_seed === undefined ? 2026 : Number(options.split_seed),
     exclude: options.exclude,
+    repeat: options.repeat === undefined ? 1 : Number(options.repeat),
   };
+  if (!Number.isInteger(split.repeat) || split.repeat < 1 || split.repeat > 100) throw new UsageError(`--data ${raw}: repeat must be an integer from 1 to 100, got '${options.repeat}'`);
   if (!Number.isInteger(split.seed)) throw new UsageError(`--data ${raw}: split_seed must be an integer`);
   if (split.holdout + split.val >= 1) throw new UsageError(`--data ${raw}: holdout + val must be below 1`);
   for (const k of SPLIT_KEYS) delete options[k];
@@ -59,12 +65,13 @@ export async function openSplit(raw: string): Promise<{ samples: Sample[]; repor
   return { samples, report: loaded.report, split };
 }
 
-export async function openSplits(specs: string[]): Promise<{ samples: Sample[]; reports: DatasetReport[] }> {
+/** Open every spec; `training` applies each spec's `repeat` (evaluation counts every image once). */
+export async function openSplits(specs: string[], o: { training?: boolean } = {}): Promise<{ samples: Sample[]; reports: DatasetReport[] }> {
   const samples: Sample[] = [];
   const reports: DatasetReport[] = [];
   for (const raw of specs) {
     const r = await openSplit(raw);
-    samples.push(...r.samples);
+    for (let k = 0; k < (o.training ? r.split.repeat : 1); k++) samples.push(...r.samples);
     reports.push({ ...r.report, count: r.samples.length });
   }
   return { samples, reports };

@@ -32,6 +32,8 @@ export interface NativeAddon {
   memory(): { bytes: number; buffers: number };
   /** Peak FLOP/s of a register-only FMA loop on this CPU (native/core/peak.cc). */
   measurePeak(threads?: number): { isa: string; threads: number; perCoreGflops: number; totalGflops: number };
+  /** Returns freed heap pages of all malloc arenas to the OS (glibc malloc_trim); false where unsupported or nothing was released. */
+  releaseFreeMemory?(): boolean;
   /** Redirects fd 2 to a temp file (false where unsupported or already redirected). */
   captureStderr?(): boolean;
   /** Restores fd 2; returns what was written to it since captureStderr. */
@@ -79,4 +81,10 @@ export function addonStatus(): { ok: true; addon: NativeAddon } | { ok: false; r
   } catch (e) {
     return { ok: false, reason: (e as Error).message };
   }
+}
+
+/** Returns the heap's freed pages to the OS where the addon can (between batches of a long run); a no-op otherwise. */
+export function releaseFreeMemory(): void {
+  const status = addonStatus();
+  if (status.ok) status.addon.releaseFreeMemory?.();
 }

@@ -65,6 +65,36 @@ test('--masks-out writes <stem>_mask.png at the image size', async () => {
   }
 });
 
+test('--list reads paths from a file (comments and blank lines skipped); no inputs at all is a usage error', async () => {
+  const list = join(m.dir, 'list.txt');
+  writeFileSync(list, `# the examples\n${examples[0]}\n\n${examples[1]}\n`);
+  const out = join(m.dir, 'listed.jsonl');
+  const r = await runCli(['predict', '--list', list, examples[2] ?? examples[0], ...models, '--out', out], { timeoutMs: 40000 });
+  assert.is(r.code, 0, r.stderr);
+  assert.equal(readJsonl(out).map((x) => x.file).sort(), [...new Set([examples[0], examples[1], examples[2] ?? examples[0]])].sort());
+  const none = await runCli(['predict', ...models]);
+  assert.is(none.code, 2, none.stderr);
+  assert.match(none.stderr, /no input images/);
+  const missing = await runCli(['predict', '--list', join(m.dir, 'nope.txt'), ...models]);
+  assert.is(missing.code, 2);
+  assert.match(missing.stderr, /nope\.txt: file not found/);
+});
+
+test('--mask at the image\'s full size is used for ABC (the image itself is decoded smaller)', async () => {
+  const image = join(packageRoot, 'examples', 'ISIC_0014722.jpg');
+  const mask = join(packageRoot, 'examples', 'ISIC_0014722_segmentation.png');
+  const r = await runCli(['predict', image, '--mask', mask, ...models, '--json'], { timeoutMs: 40000 });
+  assert.is(r.code, 0, r.stderr);
+  const rec = JSON.parse(r.stdout);
+  assert.not.ok(rec.error, rec.error);
+  assert.ok(rec.abc && Number.isFinite(rec.abc.asymmetry ?? Object.values(rec.abc)[0]), JSON.stringify(rec.abc));
+  const wrong = join(m.dir, 'small-mask.png');
+  await sharp(Buffer.alloc(40 * 30, 255), { raw: { width: 40, height: 30, channels: 1 } }).png().toFile(wrong);
+  const bad = await runCli(['predict', image, '--mask', wrong, ...models, '--json'], { timeoutMs: 40000 });
+  assert.is(bad.code, 1, bad.stderr); // the only image failed: nothing could run
+  assert.match(bad.stderr, /small-mask\.png/);
+});
+
 test('one image with --json prints one JSON object with logits', async () => {
   const r = await runCli(['predict', examples[0], ...models, '--json'], { timeoutMs: 40000 });
   assert.is(r.code, 0, r.stderr);

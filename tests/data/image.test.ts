@@ -85,6 +85,28 @@ test('EXIF orientation is applied (JPEG, orientation 6 = turned 90 degrees clock
   assert.ok(at(10, 34)[2] > 180 && at(10, 34)[0] < 60, `bottom ${at(10, 34)}`);
 });
 
+test('maxSide decodes straight to a smaller size (aspect kept, EXIF turn applied) and reports the original size', async () => {
+  const w = 90, h = 40;
+  const px = new Uint8Array(w * h * 3);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) px.set(x < w / 2 ? [220, 20, 20] : [20, 20, 220], (y * w + x) * 3);
+  const jpeg = await writeSharp(join(dir, 'big-turned.jpg'), px, w, h, 3, 'jpeg', { orientation: 6 });
+  const small = await readRgb(jpeg, { maxSide: 30 });
+  assert.equal(small.original, { width: 40, height: 90 });
+  assert.equal([small.width, small.height], [13, 30]);
+  const full = await readRgb(jpeg);
+  assert.equal([full.width, full.height, full.original.width, full.original.height], [40, 90, 40, 90]);
+  // the reduced picture is the full one, resized: red on top, blue below
+  const at = (x: number, y: number) => [...small.data.subarray((y * small.width + x) * 3, (y * small.width + x) * 3 + 3)];
+  assert.ok(at(6, 4)[0] > 170 && at(6, 25)[2] > 170, `top ${at(6, 4)} bottom ${at(6, 25)}`);
+  // BMP takes the same path through resizeRgb; an image already small enough is left as it is
+  const bmp = await writeFileMkdir(join(dir, 'big.bmp'), encodeBmp24({ width: w, height: h, data: px }));
+  const b = await readRgb(bmp, { maxSide: 45 });
+  assert.equal([b.width, b.height, b.original.width, b.original.height], [45, 20, 90, 40]);
+  const same = await readRgb(bmp, { maxSide: 500 });
+  assert.equal([same.width, same.height], [90, 40]);
+  assert.is(countDiff(same.data, Float64Array.from(px), 0), 0);
+});
+
 test('masks: thresholded at 128 (grey PNG, 1-bit BMP, 24-bit BMP), size checked against the image', async () => {
   const w = 13;
   const h = 6;

@@ -10,7 +10,8 @@ import type { FeatureDistribution } from '../../src/ts/explain/render-html.js';
 import { Rng } from '../util/rng.js';
 
 export const EXAMPLE_IMAGE = 'examples/ISIC_0014722.jpg';
-export const EXAMPLE_MASK = '/work/shared/data/isic2017-sample/ISIC-2017_Training_Part1_GroundTruth/ISIC_0014722_segmentation.png';
+/** The ground-truth mask in the shared data (relative to the repository root, as the tests run there). */
+export const EXAMPLE_MASK = '../shared/data/isic2017-sample/ISIC-2017_Training_Part1_GroundTruth/ISIC_0014722_segmentation.png';
 /** The mask committed next to the example, used when the shared data is absent. */
 export const EXAMPLE_MASK_FALLBACK = 'examples/ISIC_0014722_segmentation.png';
 

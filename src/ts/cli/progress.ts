@@ -46,6 +46,12 @@ export class Progress {
     if (this.tty) this.draw(undefined, true);
   }
 
+  /** Like log, but printed even when the bar is silent: a bad item is always reported. */
+  warn(line: string): void {
+    if (this.opts.silent) this.stream.write(`${line}\n`);
+    else this.log(line);
+  }
+
   finish(): { done: number; failed: number; seconds: number } {
     if (this.tty || this.done !== this.opts.total) this.draw(undefined, true); // plain mode printed 100% at the last tick
     if (this.tty && !this.opts.silent) this.stream.write('\n');

@@ -31,7 +31,15 @@ export const DEFAULT_MAX_PIXELS = 100_000_000;
 
 export interface DecodeOptions {
   maxPixels?: number;
+  /**
+   * Decode straight to at most this many pixels on the longer side (aspect kept, never enlarged):
+   * JPEG's DCT scaling then skips most of the work. The full size is in the result's `original`.
+   */
+  maxSide?: number;
 }
+
+/** A decoded image with the size of the file's (oriented) picture, which `maxSide` may have reduced. */
+export type DecodedRgb = RgbImage & { original: { width: number; height: number } };
 
 type Format = 'jpeg' | 'png' | 'webp' | 'tiff' | 'bmp';
 
@@ -56,7 +64,7 @@ export async function readImageFile(file: string): Promise<Buffer> {
 }
 
 /** Read an image file as 8-bit RGB (see decodeRgb). */
-export async function readRgb(file: string, opts: DecodeOptions = {}): Promise<RgbImage> {
+export async function readRgb(file: string, opts: DecodeOptions = {}): Promise<DecodedRgb> {
   return decodeRgb(await readImageFile(file), file, opts);
 }
 
@@ -64,7 +72,7 @@ export async function readRgb(file: string, opts: DecodeOptions = {}): Promise<R
  * Decode JPEG, PNG, WebP or TIFF (sharp) or BMP (bmp.ts) to 8-bit RGB: EXIF orientation applied,
  * alpha dropped, grey replicated to RGB, 16-bit scaled to 8-bit. `file` names the image in errors.
  */
-export async function decodeRgb(buf: Uint8Array, file: string, opts: DecodeOptions = {}): Promise<RgbImage> {
+export async function decodeRgb(buf: Uint8Array, file: string, opts: DecodeOptions = {}): Promise<DecodedRgb> {
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (buf.length === 0) throw new CefmError('empty file (0 bytes)', { file });
   const format = sniffFormat(buf);
@@ -72,7 +80,12 @@ export async function decodeRgb(buf: Uint8Array, file: string, opts: DecodeOptio
   if (format === 'bmp') {
     const header = readBmpHeader(buf, file);
     checkPixelCount(header.width, header.height, maxPixels, file);
-    return decodeBmp(buf, file, header);
+    const full = decodeBmp(buf, file, header);
+    const original = { width: full.width, height: full.height };
+    const side = opts.maxSide ?? Infinity;
+    if (Math.max(full.width, full.height) <= side) return { ...full, original };
+    const scale = side / Math.max(full.width, full.height);
+    return { ...resizeRgb(full, Math.max(1, Math.round(full.width * scale)), Math.max(1, Math.round(full.height * scale))), original };
   }
   const input = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   let meta: Metadata;
@@ -84,15 +97,21 @@ export async function decodeRgb(buf: Uint8Array, file: string, opts: DecodeOptio
   }
   if (!meta.width || !meta.height) throw new CefmError(`bad ${format.toUpperCase()}: no image size in header`, { file });
   checkPixelCount(meta.width, meta.height, maxPixels, file);
+  // EXIF orientations 5-8 turn the picture a quarter: width and height swap.
+  const turned = (meta.orientation ?? 1) >= 5;
+  const original = turned ? { width: meta.height, height: meta.width } : { width: meta.width, height: meta.height };
   try {
-    const { data, info } = await sharp(input, { limitInputPixels: maxPixels, failOn: 'truncated' })
-      .autoOrient()
+    let pipeline = sharp(input, { limitInputPixels: maxPixels, failOn: 'truncated' }).autoOrient();
+    if (opts.maxSide && Math.max(original.width, original.height) > opts.maxSide) {
+      pipeline = pipeline.resize({ width: opts.maxSide, height: opts.maxSide, fit: 'inside', withoutEnlargement: true });
+    }
+    const { data, info } = await pipeline
       .removeAlpha()
       .toColourspace('srgb')
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new CefmError(`decoded to ${info.channels} channels, expected 3`, { file });
-    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length), original };
   } catch (e) {
     if (e instanceof CefmError) throw e;
     throw sharpError(e, format, file, input);

@@ -114,7 +114,7 @@ async function loadBase(sample: Sample, opts: PreprocessOptions, cache?: Preproc
     const hit = await cache.get(key);
     if (hit) return hit;
   }
-  let image = await decodeRgb(imageBytes, sample.image, { maxPixels: opts.maxPixels });
+  let image: RgbImage = await decodeRgb(imageBytes, sample.image, { maxPixels: opts.maxPixels });
   let mask = maskFile && maskBytes ? await decodeMask(maskBytes, maskFile, image, { maxPixels: opts.maxPixels }) : undefined;
   let target: Size | undefined = opts.augment ? undefined : out;
   const short = Math.min(image.width, image.height);

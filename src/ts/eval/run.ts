@@ -139,6 +139,8 @@ export async function evaluateModel(be: Backend, o: EvalOptions): Promise<Record
       results.forEach((r, k) => {
         const d = decoded[k];
         const row: Row = { sample: d.s, result: r };
+        // kept in the metrics it still has (e.g. the mask when ABC failed on it), and named
+        if (r.record.error) log(`${d.s.image}: ${r.record.error}`);
         if (arch === 'multitask' && d.mask && r.mask) row.jaccard = { predicted: r.mask.data, truth: d.mask.data };
         rows.push(row);
       });

@@ -1,10 +1,13 @@
 // Headless batch inference: expands files / folders / globs, decodes ahead of the models, appends one
 // record per image as it finishes (JSONL or CSV), optionally writes predicted masks, and can resume.
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, createReadStream, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import sharp from 'sharp';
+import { releaseFreeMemory } from '../addon.js';
 import { writeFileAtomic } from '../atomic.js';
-import { readRgb, type RgbImage, readMask, type Mask } from '../data/image.js';
+import { type DecodedRgb, readRgb, readMask, resizeMask, type Mask } from '../data/image.js';
+import { ABC_CANONICAL_SIDE } from '../models/clinical.js';
 import { IMAGE_FILE } from '../data/loaders/common.js';
 import { UsageError } from '../errors.js';
 import { type Pipeline, type PredictRecord, runBatch } from './pipeline.js';
@@ -70,13 +73,16 @@ function csvLine(r: PredictRecord): string {
   return CSV_COLUMNS.map((k) => csvCell(get(k))).join(',');
 }
 
-/** The files an earlier (possibly interrupted) run already wrote records for. */
-function doneFiles(out: string): Set<string> {
+/** The files an earlier (possibly interrupted) run already wrote records for, read line by line (outputs grow large). */
+async function doneFiles(out: string): Promise<Set<string>> {
   const done = new Set<string>();
   if (!existsSync(out)) return done;
   const csv = extname(out).toLowerCase() === '.csv';
-  for (const line of readFileSync(out, 'utf8').split('\n').slice(csv ? 1 : 0)) {
-    if (!line.trim()) continue;
+  let first = true;
+  for await (const line of createInterface({ input: createReadStream(out), crlfDelay: Infinity })) {
+    const header = csv && first;
+    first = false;
+    if (header || !line.trim()) continue;
     try {
       if (csv) done.add(line.startsWith('"') ? JSON.parse(line.slice(0, line.indexOf('",') + 1).replace(/""/g, '\\"')) : line.slice(0, line.indexOf(',')));
       else done.add((JSON.parse(line) as PredictRecord).file);
@@ -87,10 +93,26 @@ function doneFiles(out: string): Set<string> {
   return done;
 }
 
-async function decode(file: string, maskFile?: string): Promise<{ file: string; image?: RgbImage; mask?: Mask; error?: string }> {
+/** Paths listed one per line in `file` ('-': standard input); blank lines and lines starting with # are skipped. */
+export async function readInputList(file: string): Promise<string[]> {
+  if (file !== '-' && !existsSync(file)) throw new UsageError(`--list ${file}: file not found`);
+  const out: string[] = [];
+  const input = file === '-' ? process.stdin : createReadStream(file);
+  for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+    const path = line.trim();
+    if (path && !path.startsWith('#')) out.push(path);
+  }
+  return out;
+}
+
+/**
+ * Decodes straight to the pipeline's working size (ABC's canonical side; the models' inputs are
+ * smaller still): most of a large JPEG's decoding is then skipped. A given mask must match the file's size.
+ */
+async function decode(file: string, maskFile?: string): Promise<{ file: string; image?: DecodedRgb; mask?: Mask; error?: string }> {
   try {
-    const image = await readRgb(file);
-    const mask = maskFile ? await readMask(maskFile, { width: image.width, height: image.height }) : undefined;
+    const image = await readRgb(file, { maxSide: ABC_CANONICAL_SIDE });
+    const mask = maskFile ? resizeMask(await readMask(maskFile, image.original), image.width, image.height) : undefined;
     return { file, image, mask };
   } catch (e) {
     return { file, error: (e as Error).message.split('\n')[0] };
@@ -98,6 +120,9 @@ async function decode(file: string, maskFile?: string): Promise<{ file: string; 
 }
 
 export async function predictFiles(p: Pipeline, files: string[], o: PredictOptions): Promise<PredictSummary> {
+  // libvips' operation cache helps repeated work on one image; here every image is new, and the cache
+  // would only hold memory (up to 50 MB) that a long run never reuses.
+  sharp.cache(false);
   if (!Number.isInteger(o.batch) || o.batch < 1) throw new UsageError(`--batch must be a positive integer, got ${o.batch}`);
   const csv = !!o.out && extname(o.out).toLowerCase() === '.csv';
   let todo = files.map((f) => resolve(f));
@@ -105,7 +130,7 @@ export async function predictFiles(p: Pipeline, files: string[], o: PredictOptio
   if (o.out) {
     mkdirSync(dirname(resolve(o.out)), { recursive: true });
     if (o.resume) {
-      const done = doneFiles(o.out);
+      const done = await doneFiles(o.out);
       const before = todo.length;
       todo = todo.filter((f) => !done.has(f));
       skippedExisting = before - todo.length;
@@ -141,11 +166,13 @@ export async function predictFiles(p: Pipeline, files: string[], o: PredictOptio
       emit(record);
       if (o.masksOut && r?.mask && r.maskSource === 'predicted') {
         const stem = basename(d.file).replace(/\.[^.]+$/, '');
-        writes.push(sharp(Buffer.from(r.mask.data), { raw: { width: r.mask.width, height: r.mask.height, channels: 1 } }).png().toBuffer()
+        const mask = resizeMask(r.mask, d.image!.original.width, d.image!.original.height);
+        writes.push(sharp(Buffer.from(mask.data), { raw: { width: mask.width, height: mask.height, channels: 1 } }).png().toBuffer()
           .then((png) => writeFileAtomic(join(o.masksOut!, `${stem}_mask.png`), png)));
       }
     }
     await Promise.all(writes);
+    releaseFreeMemory();
     o.onProgress?.(done, failed);
   }
   const seconds = (Date.now() - started) / 1000;

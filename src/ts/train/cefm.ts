@@ -72,7 +72,7 @@ async function measureClinical(samples: Sample[], features: string[], segmenter:
         progress.tick();
       } catch (e) {
         progress.tick(1, true);
-        progress.log(`skipped: ${s.image}: ${(e as Error).message.split('\n')[0]}`);
+        progress.warn(`skipped: ${s.image}: ${(e as Error).message.split('\n')[0]}`);
       }
     }
   };

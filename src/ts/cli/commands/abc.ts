@@ -46,7 +46,7 @@ async function measureDataset(flags: AbcFlags & { data: string[]; out: string })
   const results = await measureAbcSamples(samples, {
     concurrency: jobs,
     onResult: (r) => {
-      if (!r.ok) progress.log(`skipped: ${r.error}`);
+      if (!r.ok) progress.warn(`skipped: ${r.error}`);
       progress.tick(1, !r.ok);
     },
   });

@@ -4,7 +4,7 @@ import { collect } from '../options.js';
 import { openBackend, type BackendChoice } from '../../backend/open.js';
 import { CefmError, UsageError } from '../../errors.js';
 import { closePipeline, openPipeline } from '../../predict/pipeline.js';
-import { checkOutPath, expandInputs, predictFiles } from '../../predict/run.js';
+import { checkOutPath, expandInputs, predictFiles, readInputList } from '../../predict/run.js';
 import { Progress } from '../progress.js';
 
 interface PredictFlags {
@@ -12,6 +12,7 @@ interface PredictFlags {
   out?: string;
   masksOut?: string;
   mask?: string;
+  list?: string;
   backend: string;
   batch: string;
   resume?: boolean;
@@ -24,7 +25,8 @@ export function registerPredictCommand(program: Command): void {
   program
     .command('predict')
     .description('melanoma / seborrheic keratosis probabilities, ABC and logits for many images (JSONL or CSV)')
-    .argument('<inputs...>', 'image files, folders or globs')
+    .argument('[inputs...]', 'image files, folders or globs')
+    .option('--list <file>', 'also the image paths in this file, one per line (- reads standard input)')
     .option('--model <file>', 'model file (repeatable: a multi-task and a CEFM model, or one converted ViT); default: the shipped models', collect)
     .option('--out <file>', 'results.jsonl or results.csv (default: JSON lines on stdout)')
     .option('--masks-out <dir>', 'write each predicted mask as <stem>_mask.png (0/255) at the image size')
@@ -37,7 +39,8 @@ export function registerPredictCommand(program: Command): void {
     .action(async (inputs: string[], flags: PredictFlags) => {
       checkOutPath(flags.out);
       if (flags.resume && !flags.out) throw new UsageError('--resume needs --out');
-      const files = expandInputs(inputs);
+      const files = expandInputs([...inputs, ...(flags.list ? await readInputList(flags.list) : [])]);
+      if (!files.length) throw new UsageError('predict: no input images (give files, folders, globs or --list)');
       if (flags.mask && files.length !== 1) throw new UsageError('--mask applies to a single input image');
       const batch = Number(flags.batch);
       const log = (l: string) => flags.quiet || process.stderr.write(`${l}\n`);
@@ -52,7 +55,7 @@ export function registerPredictCommand(program: Command): void {
           maskFor: flags.mask ? () => flags.mask : undefined,
           onRecord: (r) => {
             if (!flags.out || flags.json) process.stdout.write(`${JSON.stringify(r)}\n`);
-            if (r.error) progress.log(`cefm-native: ${r.file}: ${r.error}`);
+            if (r.error) progress.warn(`cefm-native: ${r.file}: ${r.error}`);
           },
           onProgress: (done, failed) => { progress.tick(done - last, false, failed ? `${failed} failed` : undefined); last = done; },
         });

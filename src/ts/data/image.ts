@@ -267,6 +267,13 @@ function filterTaps(inSize: number, outSize: number): Taps {
   return { start, count, weights, maxTaps };
 }
 
+/** A mask from a model's logits (a width × height plane): 255 where the logit is above 0. */
+export function maskFromLogits(width: number, height: number, logits: Float32Array): Mask {
+  const data = new Uint8Array(width * height);
+  for (let i = 0; i < data.length; i++) data[i] = logits[i] > 0 ? 255 : 0;
+  return { width, height, data };
+}
+
 /**
  * Nearest-neighbour resize of (a crop of) a mask, pixel centres aligned with resizeRgb's:
  * source = floor((dst + 0.5) * in / out), as PIL's NEAREST and torch 'nearest-exact' (torch's plain

@@ -7,7 +7,7 @@ import * as F from '../autograd/functional.js';
 import { noGrad } from '../autograd/graph.js';
 import type { Backend } from '../backend/backend.js';
 import { type AbcFeatures, type AbcMeasurement, pickAbcFeatures } from '../concepts/abc.js';
-import { type Mask, type RgbImage, resizeMask } from '../data/image.js';
+import { type Mask, type RgbImage, maskFromLogits, resizeMask } from '../data/image.js';
 import { CefmError } from '../errors.js';
 import type { Cefm } from '../models/cefm.js';
 import { type ClinicalStats, featureValue, measureCanonicalAbc, standardise } from '../models/clinical.js';
@@ -100,7 +100,7 @@ export async function multitaskBatch(m: Loaded<MultitaskNet>, images: RgbImage[]
   });
   const s = m.preprocessing.image_size, k = m.model.config.heads.length;
   return {
-    masks: images.map((img, i) => resizeMask({ width: s, height: s, data: Uint8Array.from(maskLogits.data.subarray(i * s * s, (i + 1) * s * s), (v) => (v > 0 ? 255 : 0)) }, img.width, img.height)),
+    masks: images.map((img, i) => resizeMask(maskFromLogits(s, s, maskLogits.data.subarray(i * s * s, (i + 1) * s * s)), img.width, img.height)),
     logits: images.map((_, i) => Array.from(logits.data.subarray(i * k, (i + 1) * k))),
   };
 }

@@ -9,7 +9,7 @@ import * as F from '../autograd/functional.js';
 import { noGrad, withGraph } from '../autograd/graph.js';
 import type { Parameter } from '../autograd/tensor.js';
 import type { Backend } from '../backend/backend.js';
-import { type Mask, type RgbImage, readMask, readRgb, resizeMask } from '../data/image.js';
+import { type Mask, type RgbImage, maskFromLogits, readMask, readRgb, resizeMask } from '../data/image.js';
 import { toModelInput } from '../models/input.js';
 import { DataLoader } from '../data/prefetch.js';
 import { mixSeed, Rng } from '../data/rng.js';
@@ -87,8 +87,7 @@ export async function predictMask(model: MultitaskNet, pre: Preprocessing, image
   const x = toModelInput(image, pre);
   const logits = await noGrad(async () => model.forward(F.constant(model.be, x)).maskLogits.toHost());
   const s = pre.image_size;
-  const small: Mask = { width: s, height: s, data: Uint8Array.from(logits.data, (v) => (v > 0 ? 255 : 0)) };
-  return resizeMask(small, image.width, image.height);
+  return resizeMask(maskFromLogits(s, s, logits.data), image.width, image.height);
 }
 
 /** Backbone features of every sample, deterministic preprocessing. */

@@ -30,7 +30,7 @@ test('train writes a JSONL log and model.safetensors', async () => {
 });
 
 test('a bad flag exits 2 with one line', async () => {
-  for (const extra of [['--batch', '0'], ['--lr', 'fast'], ['--image-size', '4']]) {
+  for (const extra of [['--batch', '0'], ['--lr', 'fast'], ['--image-size', '4'], ['--augment', 'wild']]) {
     const r = await runCli([...MULTITASK_ARGS, '--out', join(dir, 'bad'), ...extra]);
     assert.is(r.code, 2, `${extra.join(' ')}: ${r.stderr}`);
     assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);

@@ -95,6 +95,9 @@ export interface Size {
   height: number;
 }
 
+/** Named presets for `train --augment`: `standard` is the first shipped models' (round two's) recipe. */
+export const AUGMENT_PRESETS = { strong: STRONG_AUGMENT, standard: DEFAULT_AUGMENT, none: null } as const;
+
 /** Draw one sample's plan (in a fixed order, so equal seeds give equal plans). */
 export function planAugment(options: AugmentOptions, source: Size, out: Size, rng: Rng): AugmentPlan {
   const o = { ...DEFAULT_AUGMENT, ...options };

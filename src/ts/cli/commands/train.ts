@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { collect } from '../options.js';
 import { openBackend, type BackendChoice } from '../../backend/open.js';
+import { AUGMENT_PRESETS } from '../../data/augment.js';
 import { CefmError, UsageError } from '../../errors.js';
 import { trainFromOptions, type TrainCliOptions } from '../../train/run.js';
 
@@ -26,6 +27,7 @@ interface TrainFlags {
   checkpointEvery?: string;
   multitaskModel?: string;
   stage?: string;
+  augment?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -67,6 +69,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--checkpoint-every <steps>', 'checkpoint interval in steps')
     .option('--multitask-model <file>', 'cefm: the multi-task model whose masks give ABC where the data has none')
     .option('--stage <name>', 'cefm: all | backbone | heads | classifier | end-to-end (default all)')
+    .option('--augment <preset>', `training augmentation: ${Object.keys(AUGMENT_PRESETS).join(' | ')} (default strong; a config file may give the options)`)
     .option('--json', 'print the summary as JSON')
     .option('--quiet', 'no progress output')
     .action(async (flags: TrainFlags) => {
@@ -99,7 +102,7 @@ export function registerTrainCommand(program: Command): void {
         multitaskModel: pick(flags.multitaskModel, 'multitaskModel'),
         stage: pick(flags.stage, 'stage') ?? 'all',
         quiet: !!flags.quiet,
-        augment: fromFile.augment,
+        augment: flags.augment === undefined ? fromFile.augment : augmentPreset(flags.augment),
       };
       if (!opts.data.length) throw new UsageError('train: give at least one --data spec');
       const be = await openBackend(flags.backend as BackendChoice, { onChoice: (m) => opts.quiet || process.stderr.write(`${m}\n`) });
@@ -110,4 +113,9 @@ export function registerTrainCommand(program: Command): void {
         await be.dispose();
       }
     });
+}
+
+function augmentPreset(name: string): TrainCliOptions['augment'] {
+  if (!(name in AUGMENT_PRESETS)) throw new UsageError(`--augment must be one of ${Object.keys(AUGMENT_PRESETS).join(', ')}, got '${name}'`);
+  return AUGMENT_PRESETS[name as keyof typeof AUGMENT_PRESETS];
 }

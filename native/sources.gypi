@@ -6,6 +6,7 @@
       # runtime: N-API surface, buffers, the kernel queue, thread pool, CPU features
       'native/addon.cc',
       'native/core/bindings.cc',
+      'native/core/buffer_cache.cc',
       'native/core/cpu.cc',
       'native/core/parallel.cc',
       'native/core/peak.cc',

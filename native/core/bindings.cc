@@ -1,5 +1,6 @@
 // N-API surface of the native backend: buffers, the kernel stream, timing and info.
 #include "bindings.h"
+#include "buffer_cache.h"
 
 #include <algorithm>
 #include <chrono>
@@ -289,6 +290,7 @@ static Napi::Value Memory(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(info.Env());
   o.Set("bytes", double(liveBytes()));
   o.Set("buffers", double(liveBuffers()));
+  o.Set("cachedBytes", double(cachedBufferBytes()));
   return o;
 }
 

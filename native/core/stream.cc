@@ -1,5 +1,6 @@
 #include "stream.h"
 
+#include "buffer_cache.h"
 #include "spin.h"
 
 #include <atomic>
@@ -14,14 +15,13 @@ static std::atomic<size_t> gLiveBytes{0}, gLiveBuffers{0};
 
 Storage::Storage(size_t n) : size(n) {
   // 64-byte alignment for AVX-512 loads; at least one element so data is never null.
-  data = static_cast<float*>(std::aligned_alloc(64, ((std::max<size_t>(n, 1) * 4 + 63) / 64) * 64));
-  if (!data) throw std::bad_alloc();
+  data = static_cast<float*>(acquireBuffer(std::max<size_t>(n, 1) * 4, &capacityBytes));
   gLiveBytes += n * 4;
   gLiveBuffers++;
 }
 
 Storage::~Storage() {
-  std::free(data);
+  releaseBuffer(data, capacityBytes);
   gLiveBytes -= size * 4;
   gLiveBuffers--;
 }

@@ -20,6 +20,7 @@ struct Storage {
   ~Storage();
   float* data;
   size_t size;
+  size_t capacityBytes = 0;  // of the block behind data (buffer_cache.h)
 };
 using StoragePtr = std::shared_ptr<Storage>;
 

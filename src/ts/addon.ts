@@ -29,7 +29,7 @@ export interface NativeAddon {
   sync(): Promise<void>;
   timeKernel(kernel: string, inputs: NativeBufferHandle[], inShapes: number[][], outputs: NativeBufferHandle[], outShapes: number[][], attrs: object, repeats: number): Promise<number[]>;
   info(): NativeInfo;
-  memory(): { bytes: number; buffers: number };
+  memory(): { bytes: number; buffers: number; cachedBytes: number };
   /** Peak FLOP/s of a register-only FMA loop on this CPU (native/core/peak.cc). */
   measurePeak(threads?: number): { isa: string; threads: number; perCoreGflops: number; totalGflops: number };
   /** Returns freed heap pages of all malloc arenas to the OS (glibc malloc_trim); false where unsupported or nothing was released. */

@@ -85,4 +85,24 @@ test('host tensors with the wrong length are rejected', async () => {
   }
 });
 
+
+test('large buffers freed by one pass are reused by the next (buffer cache)', async () => {
+  await be.sync();
+  const shape = [300, 301]; // 361 KB: above the cache's 64 KB floor
+  const first = be.upload(host(shape));
+  await be.sync();
+  const cachedBefore = be.memory().cachedBytes;
+  first.dispose();
+  await be.sync();
+  const cachedAfterFree = be.memory().cachedBytes;
+  assert.ok(cachedAfterFree >= cachedBefore + 300 * 301 * 4, `freed block not kept (${cachedBefore} -> ${cachedAfterFree})`);
+  const again = be.upload(host(shape)); // same size: takes the kept block
+  await be.sync();
+  assert.ok(be.memory().cachedBytes <= cachedAfterFree - 300 * 301 * 4, 'kept block not reused');
+  // A reused block holds old numbers: results must not depend on that (the op harness runs with poison too).
+  const [y] = be.op('add', [again, again]);
+  const out = (await be.download(y)).data, want = (await be.download(again)).data;
+  assert.ok(out.every((v, i) => v === 2 * want[i]));
+  [again, y].forEach((t) => t.dispose());
+});
 test.run();

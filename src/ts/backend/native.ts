@@ -55,7 +55,8 @@ export class NativeBackend extends BackendBase {
   sync(): Promise<void> {
     return this.addon.sync();
   }
-  memory(): { bytes: number; buffers: number } {
+  /** Live tensor bytes and buffers, and the bytes of freed buffers kept for reuse (native/core/buffer_cache.h). */
+  memory(): { bytes: number; buffers: number; cachedBytes: number } {
     return this.addon.memory();
   }
   async dispose(): Promise<void> {

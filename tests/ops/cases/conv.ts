@@ -27,6 +27,9 @@ const conv2dCases: OpCase[] = [
   { op: 'conv2d', shapes: [[2, 20, 13, 11], [70, 20, 3, 3], [70]], attrs: { padding: 1 }, noGradcheck: true, note: 'M > tile' },
   { op: 'conv2d', shapes: [[1, 32, 7, 6], [34, 16, 3, 3], [34]], attrs: { groups: 2, padding: [0, 2] }, noGradcheck: true, note: 'grouped, 16+ channels' },
   { op: 'conv2d', shapes: [[2, 17, 9, 4], [16, 17, 3, 3]], attrs: { padding: 3 }, noGradcheck: true, note: 'padding > 1, 16+ channels' },
+  { op: 'conv2d', shapes: [[2, 5, 6, 37], [7, 5, 3, 3], [7]], attrs: { padding: 1 }, noGradcheck: true, note: 'rows wider than a GEMM panel (edge and inner panels)' },
+  { op: 'conv2d', shapes: [[1, 3, 7, 71], [4, 3, 3, 3]], attrs: { stride: [1, 2], padding: [1, 2], dilation: [1, 2] }, noGradcheck: true, note: 'wide strided rows' },
+  { op: 'conv2d', shapes: [[2, 4, 13, 13], [6, 4, 3, 3], [6]], attrs: { padding: 1 }, noGradcheck: true, note: 'panels that wrap to the next output row' },
   { op: 'conv2d', shapes: [[0, 3, 5, 5], [4, 3, 3, 3], [4]], note: 'empty batch' },
 ];
 

@@ -57,10 +57,17 @@ CEFM_TARGET_AVX2 void kernel(int64_t kc, const float* a, const float* b, float* 
   storeTileCorner(tile, NR, c, ldc, beta, mr, nr);
 }
 
+CEFM_TARGET_AVX2 void packAPanels(const float* src, int64_t ld, bool trans, int64_t m, int64_t kc, float alpha, float* dst) {
+  packA<MR>(src, ld, trans, m, kc, alpha, dst);
+}
+CEFM_TARGET_AVX2 void packBPanels(const float* src, int64_t ld, bool trans, int64_t kc, int64_t n, float* dst) {
+  packB<NR>(src, ld, trans, kc, n, dst);
+}
+
 }  // namespace
 
 const MicroKernel& avx2Kernel() {
-  static const MicroKernel k{"avx2", MR, NR, 384, 256, 3072, kernel, packA<MR>, packB<NR>};
+  static const MicroKernel k{"avx2", MR, NR, 384, 256, 3072, kernel, packAPanels, packBPanels};
   return k;
 }
 

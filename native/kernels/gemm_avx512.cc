@@ -61,10 +61,17 @@ CEFM_TARGET_AVX512 void kernel(int64_t kc, const float* a, const float* b, float
   }
 }
 
+CEFM_TARGET_AVX512 void packAPanels(const float* src, int64_t ld, bool trans, int64_t m, int64_t kc, float alpha, float* dst) {
+  packA<MR>(src, ld, trans, m, kc, alpha, dst);
+}
+CEFM_TARGET_AVX512 void packBPanels(const float* src, int64_t ld, bool trans, int64_t kc, int64_t n, float* dst) {
+  packB<NR>(src, ld, trans, kc, n, dst);
+}
+
 }  // namespace
 
 const MicroKernel& avx512Kernel() {
-  static const MicroKernel k{"avx512", MR, NR, 384, 256, 3072, kernel, packA<MR>, packB<NR>};
+  static const MicroKernel k{"avx512", MR, NR, 384, 256, 3072, kernel, packAPanels, packBPanels};
   return k;
 }
 

@@ -9,7 +9,7 @@
 // (ours, torch, ours, ...) after a pause each, so load from elsewhere hits both alike; a side's time
 // is the median of its round medians, and the per-round ratios are shown as a range.
 //
-// node dist/bench/model-step.js [--suite issue|vit-tiny|multitask|all] [--rounds 3] [--repeats 15]
+// node dist/bench/model-step.js [--suite issue|vit-tiny|multitask|predict|all] [--rounds 3] [--repeats 15]
 //                               [--warmup 3] [--settle-ms 250] [--only text] [--out file]
 // Threads: CEFM_THREADS (torch gets the same count).
 import { cpus, loadavg } from 'node:os';
@@ -102,7 +102,31 @@ const MULTITASK: StepOp[] = [
   { op: 'adamw_step', shapes: [[256, 256, 3, 3], [256, 256, 3, 3], [256, 256, 3, 3], [256, 256, 3, 3]], attrs: { step: 10 }, label: 'adamw_step 256→256 3×3 weight', count: 2 },
 ];
 
-const SUITES: Record<string, StepOp[]> = { issue: ISSUE, 'vit-tiny': VIT, multitask: MULTITASK };
+// ---- predict: the shipped models' forward passes at predict's batch of 16 (the slowest kernels of
+// `node dist/bench/predict-stages.js ... --profile`); counts are per batch --------------------------
+const P = 16;
+const conv3 = (cin: number, cout: number, hw: number, model: string, count: number): StepOp =>
+  ({ op: 'conv2d', shapes: [[P, cin, hw, hw], [cout, cin, 3, 3], [cout]], attrs: { padding: 1 }, label: `${model} conv ${cin}→${cout} 3×3 @${hw}²`, count });
+const tokens = [P, 196, 128];
+const PREDICT: StepOp[] = [
+  conv3(3, 12, 96, 'multitask', 1), conv3(12, 12, 96, 'multitask', 2), conv3(36, 12, 96, 'multitask', 1),
+  conv3(12, 24, 48, 'multitask', 1), conv3(24, 24, 48, 'multitask', 2), conv3(72, 24, 48, 'multitask', 1),
+  conv3(48, 48, 24, 'multitask', 2), conv3(144, 48, 24, 'multitask', 1), conv3(96, 96, 12, 'multitask', 2),
+  conv3(288, 96, 12, 'multitask', 1), conv3(192, 192, 6, 'multitask', 1),
+  { op: 'upsample_bilinear2d', shapes: [[P, 24, 48, 48]], attrs: { size: [96, 96] }, label: 'multitask upsample 24 @48²→96²', count: 1 },
+  conv3(3, 32, 112, 'cefm', 1), conv3(32, 64, 56, 'cefm', 1), conv3(64, 128, 28, 'cefm', 1),
+  { op: 'max_pool2d', shapes: [[P, 32, 112, 112]], attrs: { kernel: 3, stride: 2, padding: 1 }, label: 'cefm max_pool2d 3×3/2 32 @112²', count: 1 },
+  { op: 'max_pool2d', shapes: [[P, 64, 56, 56]], attrs: { kernel: 3, stride: 2, padding: 1 }, label: 'cefm max_pool2d 3×3/2 64 @56²', count: 1 },
+  { op: 'layer_norm', shapes: [tokens, [128], [128]], label: 'cefm layer_norm 128', count: 9 },
+  { op: 'linear', shapes: [tokens, [384, 128], [384]], label: 'cefm qkv linear 128→384', count: 4 },
+  { op: 'attention', shapes: [[P, 4, 196, 32], [P, 4, 196, 32], [P, 4, 196, 32]], label: 'cefm attention B16 H4 L196 D32', count: 4 },
+  { op: 'linear', shapes: [tokens, [128, 128], [128]], label: 'cefm attention out 128→128', count: 4 },
+  { op: 'linear', shapes: [tokens, [256, 128], [256]], label: 'cefm MLP fc1 128→256', count: 4 },
+  { op: 'gelu', shapes: [[P, 196, 256]], label: 'cefm MLP gelu', count: 4 },
+  { op: 'linear', shapes: [[P, 196, 256], [128, 256], [128]], label: 'cefm MLP fc2 256→128', count: 4 },
+];
+
+const SUITES: Record<string, StepOp[]> = { issue: ISSUE, 'vit-tiny': VIT, multitask: MULTITASK, predict: PREDICT };
 
 interface Flags {
   suites: string[];
@@ -128,7 +152,7 @@ function parseFlags(args: string[]): Flags {
   };
   const suite = value('suite') ?? 'all';
   const suites = suite === 'all' ? Object.keys(SUITES) : suite.split(',');
-  for (const s of suites) if (!SUITES[s]) throw new CefmError(`model-step: unknown --suite '${s}' (issue, vit-tiny, multitask, all)`);
+  for (const s of suites) if (!SUITES[s]) throw new CefmError(`model-step: unknown --suite '${s}' (issue, vit-tiny, multitask, predict, all)`);
   return {
     suites,
     rounds: Math.max(1, Math.round(num('rounds', 3))),

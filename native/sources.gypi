@@ -10,6 +10,7 @@
       'native/core/cpu.cc',
       'native/core/parallel.cc',
       'native/core/peak.cc',
+      'native/core/profiler.cc',
       'native/core/registry.cc',
       'native/core/stream.cc',
       # kernels: one file per op (the op list: src/ts/ops/index.ts), plus the GEMM and conv cores

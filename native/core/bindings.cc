@@ -16,6 +16,7 @@
 #include "kernel.h"
 #include "parallel.h"
 #include "peak.h"
+#include "profiler.h"
 #include "stream.h"
 
 #ifndef _WIN32
@@ -134,7 +135,13 @@ static std::shared_ptr<PreparedCall> prepare(const Napi::CallbackInfo& info) {
 
 static void runPrepared(PreparedCall& p) {
   try {
-    p.fn(p.call);
+    if (profilingKernels()) {
+      auto t0 = std::chrono::steady_clock::now();
+      p.fn(p.call);
+      recordKernel(p.call, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    } else {
+      p.fn(p.call);
+    }
   } catch (const std::exception& e) {
     throw std::runtime_error(p.call.name + ": " + e.what());
   }
@@ -356,6 +363,32 @@ static Napi::Value ReleaseFreeMemory(const Napi::CallbackInfo& info) {
 #endif
 }
 
+// kernelProfile(on): true starts a fresh per-kernel profile; false stops it and resolves, once the
+// stream has run what was queued, to [{kernel, shapes, calls, ms}], slowest first.
+static Napi::Value KernelProfile(const Napi::CallbackInfo& info) {
+  bool on = info[0].ToBoolean().Value();
+  if (on) {
+    // Starts on the stream, after the kernels already queued.
+    return whenDone(info.Env(), [] { setKernelProfiling(true); }, nullptr);
+  }
+  auto entries = std::make_shared<std::vector<KernelProfileEntry>>();
+  return whenDone(
+      info.Env(), [entries] { *entries = setKernelProfiling(false); },
+      [entries](Napi::Env env) -> Napi::Value {
+        Napi::Array out = Napi::Array::New(env, entries->size());
+        for (size_t i = 0; i < entries->size(); i++) {
+          const KernelProfileEntry& e = (*entries)[i];
+          Napi::Object o = Napi::Object::New(env);
+          o.Set("kernel", e.kernel);
+          o.Set("shapes", e.shapes);
+          o.Set("calls", double(e.calls));
+          o.Set("ms", e.ms);
+          out.Set(uint32_t(i), o);
+        }
+        return out;
+      });
+}
+
 void registerRuntimeBindings(Napi::Env env, Napi::Object exports) {
   exports.Set("captureStderr", Napi::Function::New(env, CaptureStderr));
   exports.Set("releaseStderr", Napi::Function::New(env, ReleaseStderr));
@@ -370,6 +403,7 @@ void registerRuntimeBindings(Napi::Env env, Napi::Object exports) {
   exports.Set("memory", Napi::Function::New(env, Memory));
   exports.Set("measurePeak", Napi::Function::New(env, MeasurePeak));
   exports.Set("releaseFreeMemory", Napi::Function::New(env, ReleaseFreeMemory));
+  exports.Set("kernelProfile", Napi::Function::New(env, KernelProfile));
 }
 
 }  // namespace cefm

@@ -34,11 +34,21 @@ export interface NativeAddon {
   measurePeak(threads?: number): { isa: string; threads: number; perCoreGflops: number; totalGflops: number };
   /** Returns freed heap pages of all malloc arenas to the OS (glibc malloc_trim); false where unsupported or nothing was released. */
   releaseFreeMemory?(): boolean;
+  /** Per-kernel stream time: true starts a fresh profile; false stops it and resolves to its entries, slowest first. */
+  kernelProfile(on: boolean): Promise<KernelProfileEntry[]>;
   /** Redirects fd 2 to a temp file (false where unsupported or already redirected). */
   captureStderr?(): boolean;
   /** Restores fd 2; returns what was written to it since captureStderr. */
   releaseStderr?(): string;
   [name: string]: unknown;
+}
+
+export interface KernelProfileEntry {
+  kernel: string;
+  /** Input shapes, e.g. "[16,3,96,96] [12,3,3,3]". */
+  shapes: string;
+  calls: number;
+  ms: number;
 }
 
 let cached: NativeAddon | undefined;

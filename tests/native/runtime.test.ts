@@ -2,6 +2,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { NativeBackend } from '../../src/ts/backend/native.js';
+import { ReferenceBackend } from '../../src/ts/backend/reference.js';
+import type { Attrs } from '../../src/ts/ops/op.js';
 import { Rng } from '../util/rng.js';
 
 const be = new NativeBackend({ poison: true });
@@ -105,4 +107,29 @@ test('large buffers freed by one pass are reused by the next (buffer cache)', as
   assert.ok(out.every((v, i) => v === 2 * want[i]));
   [again, y].forEach((t) => t.dispose());
 });
+
+test('max_pool2d: a NaN spreads to exactly the windows that hold it (separable and 2x2 paths)', async () => {
+  const ref = new ReferenceBackend();
+  const variants: Attrs[] = [{ kernel: 3, stride: 2, padding: 1 }, { kernel: 2 }, { kernel: 4, stride: 3, padding: 2 }];
+  for (const attrs of variants) {
+    const shape = [1, 2, 9, 21];
+    const data = Float32Array.from({ length: 2 * 9 * 21 }, (_, i) => Math.sin(i * 1.37) * 5);
+    for (const at of [0, 20, 4 * 21 + 7, 9 * 21 + 100, 2 * 9 * 21 - 1]) data[at] = NaN;
+    const x = { shape, data };
+    const [ours] = await be.forward('max_pool2d', [x], attrs);
+    const [want] = await ref.forward('max_pool2d', [x], attrs);
+    assert.is(ours.data.length, want.data.length);
+    let nans = 0;
+    for (let i = 0; i < want.data.length; i++) {
+      if (Number.isNaN(want.data[i])) {
+        nans++;
+        assert.ok(Number.isNaN(ours.data[i]), `${JSON.stringify(attrs)}: output ${i} should be NaN`);
+      } else {
+        assert.is(ours.data[i], want.data[i], `${JSON.stringify(attrs)}: output ${i}`);
+      }
+    }
+    assert.ok(nans > 0 && nans < want.data.length);
+  }
+});
+
 test.run();

@@ -143,3 +143,20 @@ export async function withGraph<T>(fn: (g: Graph) => T | Promise<T>, options: { 
 export function noGrad<T>(fn: (g: Graph) => T | Promise<T>): Promise<T> {
   return withGraph(fn, { grad: false });
 }
+
+/**
+ * Inference whose graph opens and closes within one synchronous call, so passes of several
+ * batches may be in flight at once (their results awaited later). Only what `fn` keeps survives;
+ * the backend runs the queued kernels in order, so freeing their intermediates now is safe.
+ */
+export function noGradSync<T>(fn: (g: Graph) => T): T {
+  const g = new Graph(false);
+  stack.push(g);
+  try {
+    return fn(g);
+  } finally {
+    const top = stack.pop();
+    if (top !== g) throw new CefmError('autograd: graphs were not closed in order');
+    g.dispose();
+  }
+}

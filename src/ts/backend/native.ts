@@ -1,4 +1,4 @@
-import { type NativeAddon, type NativeBufferHandle, loadAddon } from '../addon.js';
+import { type KernelProfileEntry, type NativeAddon, type NativeBufferHandle, loadAddon } from '../addon.js';
 import { CefmError } from '../errors.js';
 import type { Attrs } from '../ops/op.js';
 import { type HostTensor, numel } from '../tensor.js';
@@ -58,6 +58,10 @@ export class NativeBackend extends BackendBase {
   /** Live tensor bytes and buffers, and the bytes of freed buffers kept for reuse (native/core/buffer_cache.h). */
   memory(): { bytes: number; buffers: number; cachedBytes: number } {
     return this.addon.memory();
+  }
+  /** Per-kernel time of the work queued between `profileKernels(true)` and `profileKernels(false)`. */
+  profileKernels(on: boolean): Promise<KernelProfileEntry[]> {
+    return this.addon.kernelProfile(on);
   }
   async dispose(): Promise<void> {
     await this.sync();

@@ -4,7 +4,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as F from '../autograd/functional.js';
-import { noGrad } from '../autograd/graph.js';
+import { noGradSync } from '../autograd/graph.js';
+import type { Tensor } from '../autograd/tensor.js';
 import type { Backend } from '../backend/backend.js';
 import { type AbcFeatures, type AbcMeasurement, pickAbcFeatures } from '../concepts/abc.js';
 import { type Mask, type RgbImage, maskFromLogits, resizeMask } from '../data/image.js';
@@ -91,12 +92,25 @@ export interface ImageResult {
 }
 
 
+/**
+ * Queues a forward pass and reads back its outputs. The pass is queued before this returns, so a
+ * caller may prepare (or queue) the next batch while the backend works on this one.
+ */
+async function forwardToHost(forward: () => Tensor[]): Promise<HostTensor[]> {
+  const outputs = noGradSync((g) => forward().map((t) => g.keep(t)));
+  try {
+    return await Promise.all(outputs.map((t) => t.toHost()));
+  } finally {
+    for (const t of outputs) t.dispose();
+  }
+}
+
 /** The multi-task network on a batch of images: mask probabilities at model size and head logits. */
 export async function multitaskBatch(m: Loaded<MultitaskNet>, images: RgbImage[]): Promise<{ masks: Mask[]; logits: number[][] }> {
   const x = batchInput(images, m.preprocessing);
-  const [logits, maskLogits] = await noGrad(async () => {
+  const [logits, maskLogits] = await forwardToHost(() => {
     const o = m.model.forward(F.constant(m.model.be, x));
-    return Promise.all([o.logits.toHost(), o.maskLogits.toHost()]);
+    return [o.logits, o.maskLogits];
   });
   const s = m.preprocessing.image_size, k = m.model.config.heads.length;
   return {
@@ -121,10 +135,10 @@ export async function cefmBatch(m: Loaded<Cefm>, images: RgbImage[], clinical: n
   const x = batchInput(images, m.preprocessing);
   const k = clinical[0].length;
   const c: HostTensor = { shape: [images.length, k], data: Float32Array.from(clinical.flat()) };
-  const [logits, clogits, zi, zc] = await noGrad(async () => {
+  const [logits, clogits, zi, zc] = await forwardToHost(() => {
     const be = m.model.be;
     const o = m.model.forward(F.constant(be, x), F.constant(be, c));
-    return Promise.all([o.logits.toHost(), o.clinicalLogits.toHost(), o.imageEmbedding.toHost(), o.clinicalEmbedding.toHost()]);
+    return [o.logits, o.clinicalLogits, o.imageEmbedding, o.clinicalEmbedding];
   });
   const p = zi.shape[1];
   return images.map((_, i) => ({
@@ -154,7 +168,7 @@ export async function runBatch(p: Pipeline, items: { file: string; image: RgbIma
   const images = items.map((it) => it.image);
   if (p.vit) {
     const x = batchInput(images, p.vit.preprocessing);
-    const logits = await noGrad(async () => p.vit!.model.forward(F.constant(p.be, x)).toHost());
+    const [logits] = await forwardToHost(() => [p.vit!.model.forward(F.constant(p.be, x))]);
     const c = logits.shape[1];
     results.forEach((r, i) => {
       const l = Array.from(logits.data.subarray(i * c, (i + 1) * c));

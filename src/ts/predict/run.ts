@@ -10,7 +10,7 @@ import { type DecodedRgb, readRgb, readMask, resizeMask, type Mask } from '../da
 import { ABC_CANONICAL_SIDE } from '../models/clinical.js';
 import { IMAGE_FILE } from '../data/loaders/common.js';
 import { UsageError } from '../errors.js';
-import { type Pipeline, type PredictRecord, runBatch } from './pipeline.js';
+import { type ImageResult, type Pipeline, type PredictRecord, runBatch } from './pipeline.js';
 
 /** Files named by the arguments: files as given, folders walked (images only), `*`/`?` globs in the last part. */
 export function expandInputs(args: string[]): string[] {
@@ -148,14 +148,12 @@ export async function predictFiles(p: Pipeline, files: string[], o: PredictOptio
   let done = 0, failed = 0;
   const batches: string[][] = [];
   for (let i = 0; i < todo.length; i += o.batch) batches.push(todo.slice(i, i + o.batch));
-  // Decoding of the next batch overlaps inference of this one.
+  // Three batches overlap: one decoding (sharp's threads), one whose forward passes run on the
+  // backend, and one finishing on this thread and the ABC workers (masks, ABC, records).
   const decodeBatch = (b: string[]) => Promise.all(b.map((f) => decode(f, o.maskFor?.(f))));
-  let next = batches.length ? decodeBatch(batches[0]) : null;
-  for (let b = 0; b < batches.length; b++) {
-    const decoded = await next!;
-    next = b + 1 < batches.length ? decodeBatch(batches[b + 1]) : null;
-    const good = decoded.filter((d) => d.image);
-    const results = good.length ? await runBatch(p, good.map((d) => ({ file: d.file, image: d.image!, mask: d.mask }))) : [];
+  type Running = { decoded: Awaited<ReturnType<typeof decodeBatch>>; results: Promise<ImageResult[]> };
+  const finish = async ({ decoded, results: pending }: Running) => {
+    const results = await pending;
     const byFile = new Map(results.map((r) => [r.record.file, r]));
     const writes: Promise<unknown>[] = [];
     for (const d of decoded) {
@@ -174,7 +172,20 @@ export async function predictFiles(p: Pipeline, files: string[], o: PredictOptio
     await Promise.all(writes);
     releaseFreeMemory();
     o.onProgress?.(done, failed);
+  };
+  let next = batches.length ? decodeBatch(batches[0]) : null;
+  let previous: Running | null = null;
+  for (let b = 0; b < batches.length; b++) {
+    const decoded = await next!;
+    next = b + 1 < batches.length ? decodeBatch(batches[b + 1]) : null;
+    const good = decoded.filter((d) => d.image);
+    // runBatch queues this batch's first forward pass before it returns its promise.
+    const results = good.length ? runBatch(p, good.map((d) => ({ file: d.file, image: d.image!, mask: d.mask }))) : Promise.resolve([]);
+    results.catch(() => {}); // awaited in finish(); this only stops an early rejection counting as unhandled
+    if (previous) await finish(previous);
+    previous = { decoded, results };
   }
+  if (previous) await finish(previous);
   const seconds = (Date.now() - started) / 1000;
   return { images: done, failed, skipped_existing: skippedExisting, seconds, images_per_s: done / Math.max(seconds, 1e-9) };
 }

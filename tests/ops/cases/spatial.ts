@@ -12,6 +12,11 @@ const pool: OpCase[] = [
   { op: 'max_pool2d', shapes: [[2, 1, 11, 10]], attrs: { kernel: [3, 2], stride: [2, 1], padding: [1, 0], dilation: [2, 1] } },
   { op: 'max_pool2d', shapes: [[1, 2, 6, 13]], attrs: { kernel: [2, 3], stride: [3, 2], dilation: [1, 3], padding: [1, 1] } },
   { op: 'max_pool2d', shapes: [[1, 1, 1, 1]], attrs: { kernel: 1 } },
+  // the separable path: wide odd rows, windows into the right padding, a generic kernel size
+  { op: 'max_pool2d', shapes: [[2, 3, 13, 37]], attrs: { kernel: 3, stride: 2, padding: 1 } },
+  { op: 'max_pool2d', shapes: [[1, 2, 11, 23]], attrs: { kernel: 4, stride: 3, padding: 2 } },
+  { op: 'max_pool2d', shapes: [[1, 2, 7, 19]], attrs: { kernel: 3, stride: 1, padding: 1 } },
+  { op: 'max_pool2d', shapes: [[1, 2, 9, 17]], attrs: { kernel: [2, 5], stride: [2, 1], padding: [0, 2] } },
   { op: 'avg_pool2d', shapes: [[2, 3, 7, 9]], attrs: { kernel: 2 } },
   { op: 'avg_pool2d', shapes: [[1, 2, 9, 8]], attrs: { kernel: 3, stride: 2, padding: 1 } },
   { op: 'avg_pool2d', shapes: [[1, 2, 9, 8]], attrs: { kernel: 3, stride: 2, padding: 1, count_include_pad: false } },

@@ -55,6 +55,9 @@
       'native/abc/color_space.cc',
       'native/abc/contour.cc',
       'native/abc/mask_ops.cc',
+      # image helpers
+      'native/image/image_binding.cc',
+      'native/image/resize.cc',
     ],
   },
 }

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { IMAGENET_NORMALIZATION, maskToTensor, readMask, readRgb, resizeMask, resizeRgb, toTensor, type RgbImage } from '../../src/ts/data/image.js';
+import { addonStatus } from '../../src/ts/addon.js';
+import { IMAGENET_NORMALIZATION, maskToTensor, readMask, readRgb, resizeMask, resizeRgb, resizeRgbReference, toTensor, type RgbImage } from '../../src/ts/data/image.js';
 import { CefmError } from '../../src/ts/errors.js';
 import { countDiff, encodeBmp24, encodeBmpIndexed, encodePng, pngHeaderOnly, randomRgb, repoRoot, Rng, sharedData, smoothRgb, tempDir, writeFileMkdir, writeRgb, writeSharp } from './fixtures.js';
 
@@ -187,6 +188,24 @@ test('resizeRgb matches torch interpolate(bilinear, antialias=True) within round
     assert.ok(worst <= 0.5 + 1e-3, `${JSON.stringify(c.rect)} -> ${c.width}x${c.height}: worst ${worst}`);
     assert.equal([...resizeMask(mask, c.width, c.height, rect).data].join(''), c.mask);
   }
+});
+
+test('the addon resize gives the same bytes as the JS reference (shrink, enlarge, crops, odd sizes)', () => {
+  const addon = addonStatus();
+  if (!addon.ok || typeof (addon.addon as { resizeRgb?: unknown }).resizeRgb !== 'function') throw new Error('native resize missing from the addon');
+  let compared = 0;
+  for (const [w, h] of [[256, 192], [37, 53], [600, 450], [5, 3]]) {
+    const img = randomRgb(rng, w, h);
+    for (const [ow, oh] of [[96, 96], [112, 112], [13, 29], [w * 2 + 1, h + 3], [1, 1]]) {
+      for (const rect of [undefined, { x: 1, y: Math.floor(h / 3), width: Math.max(1, w - 3), height: Math.max(1, Math.floor(h / 2)) }]) {
+        const want = resizeRgbReference(img, ow, oh, rect);
+        const got = resizeRgb(img, ow, oh, rect);
+        assert.is(countDiff(got.data, want.data), 0, `${w}x${h} ${JSON.stringify(rect)} -> ${ow}x${oh}`);
+        compared++;
+      }
+    }
+  }
+  assert.is(compared, 40);
 });
 
 test('resize to the same size is the identity; bad crops are refused', () => {

@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import { isMainThread } from 'node:worker_threads';
 import sharp, { type Metadata } from 'sharp';
+import { addonStatus } from '../addon.js';
 import { CefmError } from '../errors.js';
 import type { HostTensor } from '../tensor.js';
 import { decodeBmp, isBmp, readBmpHeader } from './bmp.js';
@@ -190,6 +192,32 @@ export function resizeRgb(img: RgbImage, width: number, height: number, rect: Re
   if (rect.x === 0 && rect.y === 0 && rect.width === img.width && rect.height === img.height && width === img.width && height === img.height) {
     return { width, height, data: img.data.slice() };
   }
+  const native = nativeResize();
+  if (native && img.data instanceof Uint8Array) {
+    return { width, height, data: native(img.data, img.width, img.height, rect.x, rect.y, rect.width, rect.height, width, height) };
+  }
+  return resizeRgbReference(img, width, height, rect);
+}
+
+type NativeResize = (rgb: Uint8Array, width: number, height: number, x: number, y: number, w: number, h: number, outWidth: number, outHeight: number) => Uint8Array;
+let nativeResizeFn: NativeResize | null | undefined;
+
+/**
+ * The addon's copy of resizeRgbReference (native/image/resize.cc, same bytes, ~10x faster), on the
+ * main thread only: an addon loaded again in a worker thread would re-register its classes.
+ */
+function nativeResize(): NativeResize | null {
+  if (nativeResizeFn === undefined) {
+    const status = isMainThread ? addonStatus() : null;
+    const fn = status?.ok ? (status.addon as unknown as { resizeRgb?: NativeResize }).resizeRgb : undefined;
+    nativeResizeFn = typeof fn === 'function' ? fn : null;
+  }
+  return nativeResizeFn;
+}
+
+/** resizeRgb in JS: the reference the native resize is tested against, and its fallback. */
+export function resizeRgbReference(img: RgbImage, width: number, height: number, rect: Rect = fullRect(img)): RgbImage {
+  checkRect(img, rect, width, height);
   const horizontal = filterTaps(rect.width, width);
   const vertical = filterTaps(rect.height, height);
   // Pass 1: horizontal, over the source rows of the crop, kept in float.

@@ -19,6 +19,8 @@ function formatDuration(s: number): string {
   return h ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
+const MIN_RATE_SECONDS = 0.5;
+
 export class Progress {
   private done = 0;
   private failed = 0;
@@ -66,11 +68,12 @@ export class Progress {
     this.lastDraw = now;
     const { total, label } = this.opts;
     const elapsed = (now - this.start) / 1000;
-    const rate = this.done / Math.max(elapsed, 1e-9);
+    // A rate from the first fraction of a second (one early batch) is noise: show none yet.
+    const rate = elapsed >= MIN_RATE_SECONDS ? this.done / elapsed : NaN;
     const eta = rate > 0 ? (total - this.done) / rate : Infinity;
     const frac = total > 0 ? this.done / total : 1;
     const fail = this.failed ? `, ${this.failed} failed` : '';
-    const stats = `${this.done}/${total}${fail} ${rate.toFixed(rate < 10 ? 1 : 0)}/s elapsed ${formatDuration(elapsed)} ETA ${formatDuration(eta)}`;
+    const stats = `${this.done}/${total}${fail} ${Number.isNaN(rate) ? '–' : rate.toFixed(rate < 10 ? 1 : 0)}/s elapsed ${formatDuration(elapsed)} ETA ${formatDuration(eta)}`;
     if (this.tty) {
       const width = Math.max(10, Math.min(40, (this.stream.columns ?? 80) - stats.length - label.length - 6));
       const filled = Math.round(frac * width);

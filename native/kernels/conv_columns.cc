@@ -21,10 +21,11 @@ ValidRange validColumns(const ConvShape& s, int64_t offset) {
   return {lo, std::max(lo, hi)};
 }
 
-// Calls rowFn(tapRow, dst offset, input row, ValidRange, input column offset) per (tap, output row).
+// Calls rowFn(dst offset, channel, input row, ValidRange, input column offset) per (tap, output
+// row); tap rows of the destination are `ld` apart (0: the band's width).
 template <typename RowFn>
-void forEachBandRow(const ConvShape& s, int64_t oh0, int64_t oh1, RowFn rowFn) {
-  const int64_t cols = (oh1 - oh0) * s.wo;
+void forEachBandRow(const ConvShape& s, int64_t oh0, int64_t oh1, int64_t ld, RowFn rowFn) {
+  const int64_t cols = ld ? ld : (oh1 - oh0) * s.wo;
   for (int64_t ci = 0; ci < s.cg; ci++)
     for (int64_t i = 0; i < s.kh; i++)
       for (int64_t j = 0; j < s.kw; j++) {
@@ -40,8 +41,8 @@ void forEachBandRow(const ConvShape& s, int64_t oh0, int64_t oh1, RowFn rowFn) {
 
 }  // namespace
 
-void im2colBand(const ConvShape& s, const float* image, int64_t oh0, int64_t oh1, float* cols) {
-  forEachBandRow(s, oh0, oh1, [&](int64_t dstOffset, int64_t ci, int64_t ih, ValidRange r, int64_t offset) {
+void im2colBand(const ConvShape& s, const float* image, int64_t oh0, int64_t oh1, float* cols, int64_t ld) {
+  forEachBandRow(s, oh0, oh1, ld, [&](int64_t dstOffset, int64_t ci, int64_t ih, ValidRange r, int64_t offset) {
     float* dst = cols + dstOffset;
     if (ih < 0 || ih >= s.h) {
       std::memset(dst, 0, sizeof(float) * size_t(s.wo));
@@ -161,7 +162,7 @@ void im2colPackPanels(const ConvShape& s, const float* image, int64_t oh0, int64
 }
 
 void col2imBandAdd(const ConvShape& s, const float* cols, int64_t oh0, int64_t oh1, float* image) {
-  forEachBandRow(s, oh0, oh1, [&](int64_t srcOffset, int64_t ci, int64_t ih, ValidRange r, int64_t offset) {
+  forEachBandRow(s, oh0, oh1, 0, [&](int64_t srcOffset, int64_t ci, int64_t ih, ValidRange r, int64_t offset) {
     if (ih < 0 || ih >= s.h || r.hi == r.lo) return;
     const float* src = cols + srcOffset + r.lo;
     float* dst = image + (ci * s.h + ih) * s.w + r.lo * s.sw + offset;

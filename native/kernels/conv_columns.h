@@ -8,8 +8,9 @@
 namespace cefm {
 
 // cols[(ci, i, j), (oh - oh0, ow)] = image[ci, oh*sh - ph + i*dh, ow*sw - pw + j*dw] (0 outside).
-// `image` points at the group's first channel.
-void im2colBand(const ConvShape& s, const float* image, int64_t oh0, int64_t oh1, float* cols);
+// `image` points at the group's first channel; rows of cols are `ld` floats apart (0: the band's
+// width, (oh1 - oh0) * wo), so several images' columns can sit side by side.
+void im2colBand(const ConvShape& s, const float* image, int64_t oh0, int64_t oh1, float* cols, int64_t ld = 0);
 
 // The band's column matrix written straight into GEMM B panels (the GemmBPacker contract of
 // gemm.h): rows [k0, k0 + kc) and columns [j0, j0 + cols) of what im2colBand would write, as

@@ -94,9 +94,51 @@ struct BandPacker {
   }
 };
 
+// Below this output plane (48² and smaller) one image's GEMM is too narrow to run at speed (6² = 36 columns is one
+// full panel and a ninth of another; per-panel packing overhead dominates at 12² and 24²): the
+// forward then lays the im2col of several images side by side and runs one GEMM over them.
+constexpr int64_t kMergedPlaneLimit = 2500;
+constexpr int64_t kMergedColumns = 256;           // columns per merged GEMM, at least
+constexpr int64_t kMergedBytes = int64_t(8) << 20;  // im2col of one merged chunk, at most
+
+bool mergesImages(const ConvShape& s) {
+  return !s.isPlainGemm() && s.groups == 1 && s.n > 1 && s.outputPlane() < kMergedPlaneLimit;
+}
+
+// conv forward over chunks of whole images: cols [taps, images × plane] then C [o, images × plane],
+// scattered into the output planes with the bias.
+void convForwardMerged(const ConvShape& s, const GemmPackedA& w, const float* image, const float* bias, float* output) {
+  const int64_t plane = s.outputPlane(), K = s.taps();
+  int64_t per = std::min(s.n, convCeilDiv(kMergedColumns, plane));
+  per = std::max<int64_t>(1, std::min(per, kMergedBytes / (K * plane * int64_t(sizeof(float)))));
+  // Enough chunks for every thread when the batch allows it (each GEMM then runs serially).
+  per = std::min(per, std::max<int64_t>(1, s.n / numThreads()));
+  const int64_t chunks = convCeilDiv(s.n, per);
+  runConvTasks(chunks, [&](int64_t t, std::vector<float>& scratch) {
+    const int64_t b0 = t * per, images = std::min(per, s.n - b0), N = images * plane;
+    scratch.resize(size_t((K + s.o) * N));
+    float* cols = scratch.data();
+    float* product = cols + K * N;
+    for (int64_t b = 0; b < images; b++) im2colBand(s, image + (b0 + b) * s.c * s.imagePlane(), 0, s.ho, cols + b * plane, N);
+    sgemm(w, false, N, cols, N, 0.0f, product, N);
+    for (int64_t b = 0; b < images; b++) {
+      float* out = output + (b0 + b) * s.o * plane;
+      for (int64_t r = 0; r < s.o; r++) {
+        const float* src = product + r * N + b * plane;
+        const float add = bias ? bias[r] : 0.0f;
+        for (int64_t i = 0; i < plane; i++) out[r * plane + i] = src[i] + add;
+      }
+    }
+  });
+}
+
 }  // namespace
 
 void convForward(const ConvShape& s, const float* image, const float* weight, const float* bias, float* output) {
+  if (mergesImages(s)) {
+    convForwardMerged(s, GemmPackedA(false, s.o, s.taps(), 1.0f, weight, s.taps()), image, bias, output);
+    return;
+  }
   const Bands b = planParallelBands(s, false);
   const std::vector<GemmPackedA> packed = packGroupWeights(s, weight, false);
   runConvTasks(s.n * s.groups * b.count, [&](int64_t t, std::vector<float>& cols) {

@@ -30,6 +30,8 @@ const conv2dCases: OpCase[] = [
   { op: 'conv2d', shapes: [[2, 5, 6, 37], [7, 5, 3, 3], [7]], attrs: { padding: 1 }, noGradcheck: true, note: 'rows wider than a GEMM panel (edge and inner panels)' },
   { op: 'conv2d', shapes: [[1, 3, 7, 71], [4, 3, 3, 3]], attrs: { stride: [1, 2], padding: [1, 2], dilation: [1, 2] }, noGradcheck: true, note: 'wide strided rows' },
   { op: 'conv2d', shapes: [[2, 4, 13, 13], [6, 4, 3, 3], [6]], attrs: { padding: 1 }, noGradcheck: true, note: 'panels that wrap to the next output row' },
+  { op: 'conv2d', shapes: [[5, 7, 6, 5], [9, 7, 3, 3], [9]], attrs: { padding: 1 }, noGradcheck: true, note: 'several images in one GEMM, uneven chunks' },
+  { op: 'conv2d', shapes: [[3, 4, 9, 11], [5, 4, 3, 3]], attrs: { stride: 2, padding: [1, 0] }, noGradcheck: true, note: 'several images in one GEMM, strided' },
   { op: 'conv2d', shapes: [[0, 3, 5, 5], [4, 3, 3, 3], [4]], note: 'empty batch' },
 ];
 

@@ -193,11 +193,12 @@ export async function runBatch(p: Pipeline, items: { file: string; image: RgbIma
   await Promise.all(results.map(async (r, i) => {
     if (!r.mask) return;
     try {
-      r.abc = await measureCanonicalAbc(images[i], r.mask, items[i].file, true);
+      // No file in the message: the record (and the line on stderr) already names it.
+      r.abc = await measureCanonicalAbc(images[i], r.mask, undefined, true);
       r.record.abc = pickAbcFeatures(r.abc);
       r.record.sources.abc = r.maskSource === 'given' ? 'given mask' : p.multitask!.file;
     } catch (e) {
-      r.record.error = `ABC: ${(e as Error).message.split('\n')[0]}`;
+      r.record.error = `ABC: ${(e as Error).message.split('\n')[0].replace(/^abc: /, '')}`;
     }
   }));
   if (p.cefm) {

@@ -49,38 +49,36 @@ export async function attentionRollout(p: Pipeline, image: RgbImage): Promise<{ 
     const r = m.backbone.featuresWithAttention(F.constant(m.be, x));
     return Promise.all(r.attentions.map((a: Tensor) => F.mean(a, [1]).toHost()));
   });
-  const L = maps[0].shape[1];
-  let rollout = new Float64Array(L * L);
-  for (let i = 0; i < L; i++) rollout[i * L + i] = 1;
-  for (const a of maps) {
-    const mixed = new Float64Array(L * L);
-    for (let i = 0; i < L; i++) {
-      let s = 0;
-      for (let j = 0; j < L; j++) s += (mixed[i * L + j] = 0.5 * a.data[i * L + j] + (i === j ? 0.5 : 0));
-      for (let j = 0; j < L; j++) mixed[i * L + j] /= s;
-    }
-    const next = new Float64Array(L * L);
-    for (let i = 0; i < L; i++)
-      for (let k = 0; k < L; k++) {
-        const v = mixed[i * L + k];
-        if (v) for (let j = 0; j < L; j++) next[i * L + j] += v * rollout[k * L + j];
-      }
-    rollout = next;
-  }
   const cls = m.backbone.config.pooling === 'cls';
-  const first = cls ? 1 : 0, tokens = L - first;
+  const L = maps[0].shape[1], first = cls ? 1 : 0, tokens = L - first;
   const side = Math.round(Math.sqrt(tokens));
   if (side * side !== tokens) return null;
-  const values = new Float32Array(tokens);
-  for (let j = 0; j < tokens; j++) {
-    if (cls) values[j] = rollout[first + j];
-    else {
-      let s = 0;
-      for (let i = 0; i < L; i++) s += rollout[i * L + j];
-      values[j] = s / L;
+  return { grid: [side, side], values: rolloutWeights(maps.map((a) => a.data), L, cls) };
+}
+
+/**
+ * The rollout's token weights from head-averaged attention maps ([L, L] each, first block first).
+ * The rollout is R = M_n ⋯ M_1 (M_b = block b's 0.5·A + 0.5·I, rows renormalised), and only one row
+ * combination of it is read (the class token's row, or the mean over queries), so that row vector is
+ * carried back through the blocks: L² work per block instead of an L³ matrix product.
+ */
+export function rolloutWeights(maps: Float32Array[], L: number, cls: boolean): Float32Array {
+  let v = new Float64Array(L);
+  if (cls) v[0] = 1;
+  else v.fill(1 / L);
+  for (let b = maps.length - 1; b >= 0; b--) {
+    const a = maps[b], next = new Float64Array(L);
+    for (let i = 0; i < L; i++) {
+      let s = 0.5;
+      for (let j = 0; j < L; j++) s += 0.5 * a[i * L + j];
+      const w = v[i] / s;
+      if (!w) continue;
+      for (let j = 0; j < L; j++) next[j] += w * 0.5 * a[i * L + j];
+      next[i] += w * 0.5;
     }
+    v = next;
   }
-  return { grid: [side, side], values };
+  return Float32Array.from(v.subarray(cls ? 1 : 0));
 }
 
 function severityOf(stats: ClinicalStats, raw: Record<string, number>, features: string[]): CriterionReport['severity'] {

@@ -26,9 +26,12 @@ test('torchvision -> model -> torchvision: PyTorch loads it strictly and gives t
   const e = await runCli(['convert', '--to', 'torchvision', model, '--out', back]);
   assert.is(e.code, 0, e.stderr);
   assert.match(e.stdout, /ViT width 48, depth 2, 3 heads, MLP 96, patch 8, 32 px, 5 classes -> torchvision state dict .* \(32 tensors\)/);
-  const { logits, reference } = JSON.parse(ioReference('tv-logits', back, join(FIXTURES, 'torchvision_vit_logits.safetensors')));
+  const { logits, original, reference } = JSON.parse(ioReference('tv-logits', back, join(FIXTURES, 'torchvision_vit_logits.safetensors'), TV));
   assert.is(logits.length, 10); // a batch of 2, 5 classes
-  assert.equal(logits, reference);
+  // The round trip keeps every weight bit for bit, so this PyTorch gives the original's logits exactly;
+  // the stored ones come from another machine's PyTorch (other SIMD kernels): equal to rounding.
+  assert.equal(logits, original);
+  (reference as number[]).forEach((r, i) => assert.ok(Math.abs(logits[i] - r) <= 1e-5 * Math.max(1, Math.abs(r)), `logit ${i}: ${logits[i]} vs stored ${r}`));
 });
 
 test('timm -> model -> timm gives the same tensors; --image-size and --num-classes reported', async () => {

@@ -8,8 +8,10 @@ and written here by hand (struct + json), independently of src/ts/io/safetensors
   io_reference.py inspect FILE         reads a file we wrote: prints a JSON summary, checks the layout
                                        and that our F16/BF16 equal numpy's/torch's rounding of F32
   io_reference.py resize IN OUT        F.interpolate(mode='bicubic') of the position embeddings in IN
-  io_reference.py tv-logits MODEL REF  loads MODEL into torchvision's VisionTransformer (strict=True)
-                                       and prints its logits on REF's input and REF's logits
+  io_reference.py tv-logits MODEL REF ORIG
+                                       loads MODEL and ORIG into torchvision's VisionTransformer
+                                       (strict=True) and prints both one's logits on REF's input and
+                                       REF's stored logits (made on another machine: close, not equal)
 """
 import json
 import os
@@ -183,19 +185,23 @@ def resize(inp, out):
     save(out, res)
 
 
-def tv_logits(model_file, ref_file):
+def tv_logits(model_file, ref_file, orig_file):
     _, ref, _, _ = load(ref_file)
-    _, tensors, _, _ = load(model_file)
     cfg = {}
     with open(ref_file, 'rb') as f:
         (n,) = struct.unpack('<Q', f.read(8))
         cfg = json.loads(json.loads(f.read(n))['__metadata__']['config'])
     from torchvision.models.vision_transformer import VisionTransformer
-    m = VisionTransformer(**cfg).eval()
-    m.load_state_dict({k: torch.from_numpy(a.copy()) for k, (_, a) in tensors.items()}, strict=True)
-    with torch.no_grad():
-        logits = m(torch.from_numpy(ref['input'][1].copy()))
-    print(json.dumps({'logits': logits.numpy().astype(np.float64).ravel().tolist(), 'reference': ref['logits'][1].astype(np.float64).ravel().tolist()}))
+
+    def logits_of(weights_file):
+        _, tensors, _, _ = load(weights_file)
+        m = VisionTransformer(**cfg).eval()
+        m.load_state_dict({k: torch.from_numpy(a.copy()) for k, (_, a) in tensors.items()}, strict=True)
+        with torch.no_grad():
+            return m(torch.from_numpy(ref['input'][1].copy())).numpy().astype(np.float64).ravel().tolist()
+
+    print(json.dumps({'logits': logits_of(model_file), 'original': logits_of(orig_file),
+                      'reference': ref['logits'][1].astype(np.float64).ravel().tolist()}))
 
 
 if __name__ == '__main__':

@@ -15,7 +15,7 @@ const summary = readFileSync(join(root, 'bench', 'summary.md'), 'utf8').trim();
 const out = join(root, 'BENCHMARKS.md');
 // model-ratio.js --update-benchmarks writes its block into BENCHMARKS.md itself: carry it over.
 const previous = existsSync(out) ? readFileSync(out, 'utf8') : '';
-const models = /<!-- models:begin -->[\s\S]*?<!-- models:end -->/.exec(previous)?.[0] ?? '## Models\n\n(not measured yet: `node dist/bench/model-ratio.js --update-benchmarks`)\n';
+const models = /<!-- models:begin -->[\s\S]*?<!-- models:end -->/.exec(previous)?.[0] ?? '<!-- models:begin -->\n## Models\n\n(not measured yet: `node dist/bench/model-ratio.js --update-benchmarks`)\n<!-- models:end -->';
 const text = [
   '# Benchmarks',
   '',

@@ -2,7 +2,7 @@
 // model input, multi-task network, mask resize, ABC, CEFM. Each stage runs on its own over the whole
 // set (batch B) so that its time is not mixed with the others'.
 //   node dist/bench/predict-stages.js <folder of JPEGs> [count] [batch] [--profile]
-// --profile: the ten slowest kernels (by stream time) of each model's forward.
+// --profile: the twelve slowest kernels (by stream time) of each model's forward.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KernelProfileEntry } from '../src/ts/addon.js';

@@ -5,6 +5,7 @@
 #include "image_binding.h"
 
 #include <cmath>
+#include <exception>
 #include <string>
 
 #include "resize.h"
@@ -13,8 +14,12 @@ namespace cefm {
 
 namespace {
 
+constexpr int64_t kMaxFloats = int64_t(1) << 30;
+
 int64_t dimension(const Napi::Value& v, const char* what) {
-  const double d = v.ToNumber().DoubleValue();
+  // Numbers only: a coercion could run user code (valueOf) after the pixel data was taken.
+  if (!v.IsNumber()) throw Napi::TypeError::New(v.Env(), std::string("resizeRgb: ") + what + " must be a number");
+  const double d = v.As<Napi::Number>().DoubleValue();
   if (!(d >= 0 && d <= 1e6) || std::floor(d) != d) throw Napi::RangeError::New(v.Env(), std::string("resizeRgb: invalid ") + what);
   return int64_t(d);
 }
@@ -32,8 +37,17 @@ Napi::Value ResizeRgb(const Napi::CallbackInfo& info) {
   if (rect.width < 1 || rect.height < 1 || rect.x + rect.width > width || rect.y + rect.height > height || outWidth < 1 || outHeight < 1) {
     throw Napi::RangeError::New(env, "resizeRgb: bad crop or output size");
   }
+  // The horizontal pass holds crop height x output width floats: refuse what cannot be allocated
+  // (the JS reference throws a RangeError there too) rather than abort the process.
+  if (double(rect.height) * double(outWidth) * 3 > double(kMaxFloats) || double(outWidth) * double(outHeight) * 3 > double(kMaxFloats)) {
+    throw Napi::RangeError::New(env, "resizeRgb: output too large");
+  }
   Napi::Uint8Array out = Napi::Uint8Array::New(env, size_t(outWidth * outHeight * 3));
-  resizeRgbTriangle(src.Data(), width, rect, outWidth, outHeight, out.Data());
+  try {
+    resizeRgbTriangle(src.Data(), width, rect, outWidth, outHeight, out.Data());
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, std::string("resizeRgb: ") + e.what());
+  }
   return out;
 }
 

@@ -94,19 +94,21 @@ struct BandPacker {
   }
 };
 
-// Below this output plane (48² and smaller) one image's GEMM is too narrow to run at speed (6² = 36 columns is one
-// full panel and a ninth of another; per-panel packing overhead dominates at 12² and 24²): the
-// forward then lays the im2col of several images side by side and runs one GEMM over them.
-constexpr int64_t kMergedPlaneLimit = 2500;
-constexpr int64_t kMergedColumns = 256;           // columns per merged GEMM, at least
-constexpr int64_t kMergedBytes = int64_t(8) << 20;  // im2col of one merged chunk, at most
+// Output planes up to 48²: one image's band GEMM is too narrow or its fused im2col packing too
+// costly (6² = 36 columns is one full panel and a ninth of another; at 12²-48² the per-panel runs of
+// im2colPackPanels dominate). There the forward writes the im2col of whole images into a buffer,
+// side by side when one image has fewer than kMergedColumns columns, and runs one plain GEMM on it.
+constexpr int64_t kMergedPlaneLimit = 48 * 48;
+constexpr int64_t kMergedColumns = 256;           // columns per GEMM, at least, when images allow
+constexpr int64_t kMergedBytes = int64_t(8) << 20;  // one task's im2col buffer, at most
 
 bool mergesImages(const ConvShape& s) {
-  return !s.isPlainGemm() && s.groups == 1 && s.n > 1 && s.outputPlane() < kMergedPlaneLimit;
+  const int64_t imageColumnBytes = s.taps() * s.outputPlane() * int64_t(sizeof(float));
+  return !s.isPlainGemm() && s.groups == 1 && s.n > 1 && s.outputPlane() <= kMergedPlaneLimit && imageColumnBytes <= kMergedBytes;
 }
 
 // conv forward over chunks of whole images: cols [taps, images × plane] then C [o, images × plane],
-// scattered into the output planes with the bias.
+// scattered into the output planes with the bias. Chunks run in parallel when there are enough.
 void convForwardMerged(const ConvShape& s, const GemmPackedA& w, const float* image, const float* bias, float* output) {
   const int64_t plane = s.outputPlane(), K = s.taps();
   int64_t per = std::min(s.n, convCeilDiv(kMergedColumns, plane));

@@ -145,18 +145,22 @@ export function noGrad<T>(fn: (g: Graph) => T | Promise<T>): Promise<T> {
 }
 
 /**
- * Inference whose graph opens and closes within one synchronous call, so passes of several
- * batches may be in flight at once (their results awaited later). Only what `fn` keeps survives;
- * the backend runs the queued kernels in order, so freeing their intermediates now is safe.
+ * Inference whose graph is current only during one synchronous call, so passes of several batches
+ * may be in flight at once. The graph (with every tensor the pass made) is returned open: the caller
+ * disposes it once the outputs are read back, so no intermediate is freed while queued kernels may
+ * still use it (a WebGPU pool destroys buffers over its cap at once).
  */
-export function noGradSync<T>(fn: (g: Graph) => T): T {
+export function noGradDetached<T>(fn: (g: Graph) => T): { result: T; graph: Graph } {
   const g = new Graph(false);
   stack.push(g);
+  let ok = false;
   try {
-    return fn(g);
+    const result = fn(g);
+    ok = true;
+    return { result, graph: g };
   } finally {
     const top = stack.pop();
+    if (!ok) g.dispose();
     if (top !== g) throw new CefmError('autograd: graphs were not closed in order');
-    g.dispose();
   }
 }

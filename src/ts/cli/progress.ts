@@ -69,7 +69,7 @@ export class Progress {
     const { total, label } = this.opts;
     const elapsed = (now - this.start) / 1000;
     // A rate from the first fraction of a second (one early batch) is noise: show none yet.
-    const rate = elapsed >= MIN_RATE_SECONDS ? this.done / elapsed : NaN;
+    const rate = elapsed >= MIN_RATE_SECONDS || this.done === total ? this.done / Math.max(elapsed, 1e-3) : NaN;
     const eta = rate > 0 ? (total - this.done) / rate : Infinity;
     const frac = total > 0 ? this.done / total : 1;
     const fail = this.failed ? `, ${this.failed} failed` : '';

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as F from '../autograd/functional.js';
-import { noGradSync } from '../autograd/graph.js';
+import { noGradDetached } from '../autograd/graph.js';
 import type { Tensor } from '../autograd/tensor.js';
 import type { Backend } from '../backend/backend.js';
 import { type AbcFeatures, type AbcMeasurement, pickAbcFeatures } from '../concepts/abc.js';
@@ -97,11 +97,11 @@ export interface ImageResult {
  * caller may prepare (or queue) the next batch while the backend works on this one.
  */
 async function forwardToHost(forward: () => Tensor[]): Promise<HostTensor[]> {
-  const outputs = noGradSync((g) => forward().map((t) => g.keep(t)));
+  const { result: outputs, graph } = noGradDetached(forward);
   try {
     return await Promise.all(outputs.map((t) => t.toHost()));
   } finally {
-    for (const t of outputs) t.dispose();
+    graph.dispose();
   }
 }
 

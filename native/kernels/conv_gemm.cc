@@ -138,7 +138,7 @@ void convForwardMerged(const ConvShape& s, const GemmPackedA& w, const float* im
 
 void convForward(const ConvShape& s, const float* image, const float* weight, const float* bias, float* output) {
   if (mergesImages(s)) {
-    convForwardMerged(s, GemmPackedA(false, s.o, s.taps(), 1.0f, weight, s.taps()), image, bias, output);
+    convForwardMerged(s, packGroupWeights(s, weight, false)[0], image, bias, output);
     return;
   }
   const Bands b = planParallelBands(s, false);

@@ -34,6 +34,8 @@ export interface NativeAddon {
   measurePeak(threads?: number): { isa: string; threads: number; perCoreGflops: number; totalGflops: number };
   /** Returns freed heap pages of all malloc arenas to the OS (glibc malloc_trim); false where unsupported or nothing was released. */
   releaseFreeMemory?(): boolean;
+  /** The triangle-filter resize of data/image.ts's resizeRgbReference, byte for byte (native/image/resize.cc); absent in older builds. */
+  resizeRgb?(rgb: Uint8Array, width: number, height: number, x: number, y: number, w: number, h: number, outWidth: number, outHeight: number): Uint8Array;
   /** Per-kernel stream time: true starts a fresh profile; false stops it and resolves to its entries, slowest first. */
   kernelProfile(on: boolean): Promise<KernelProfileEntry[]>;
   /** Redirects fd 2 to a temp file (false where unsupported or already redirected). */

@@ -133,10 +133,14 @@ export async function withGraph<T>(fn: (g: Graph) => T | Promise<T>, options: { 
   try {
     return await fn(g);
   } finally {
-    const top = stack.pop();
-    if (top !== g) throw new CefmError('autograd: graphs were not closed in order (an async graph overlapped another)');
+    closeCurrent(g, ' (an async graph overlapped another)');
     g.dispose();
   }
+}
+
+/** Takes `g` off the stack of current graphs; it must be the top one. */
+function closeCurrent(g: Graph, why = ''): void {
+  if (stack.pop() !== g) throw new CefmError(`autograd: graphs were not closed in order${why}`);
 }
 
 /** Inference: no tape, intermediate tensors freed at the end. */
@@ -153,14 +157,12 @@ export function noGrad<T>(fn: (g: Graph) => T | Promise<T>): Promise<T> {
 export function noGradDetached<T>(fn: (g: Graph) => T): { result: T; graph: Graph } {
   const g = new Graph(false);
   stack.push(g);
-  let ok = false;
   try {
-    const result = fn(g);
-    ok = true;
-    return { result, graph: g };
+    return { result: fn(g), graph: g };
+  } catch (e) {
+    g.dispose();
+    throw e;
   } finally {
-    const top = stack.pop();
-    if (!ok) g.dispose();
-    if (top !== g) throw new CefmError('autograd: graphs were not closed in order');
+    closeCurrent(g);
   }
 }

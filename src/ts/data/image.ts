@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isMainThread } from 'node:worker_threads';
 import sharp, { type Metadata } from 'sharp';
-import { addonStatus } from '../addon.js';
+import { addonStatus, type NativeAddon } from '../addon.js';
 import { CefmError } from '../errors.js';
 import type { HostTensor } from '../tensor.js';
 import { decodeBmp, isBmp, readBmpHeader } from './bmp.js';
@@ -199,7 +199,7 @@ export function resizeRgb(img: RgbImage, width: number, height: number, rect: Re
   return resizeRgbReference(img, width, height, rect);
 }
 
-type NativeResize = (rgb: Uint8Array, width: number, height: number, x: number, y: number, w: number, h: number, outWidth: number, outHeight: number) => Uint8Array;
+type NativeResize = NonNullable<NativeAddon['resizeRgb']>;
 let nativeResizeFn: NativeResize | null | undefined;
 
 /**
@@ -209,7 +209,7 @@ let nativeResizeFn: NativeResize | null | undefined;
 function nativeResize(): NativeResize | null {
   if (nativeResizeFn === undefined) {
     const status = isMainThread ? addonStatus() : null;
-    const fn = status?.ok ? (status.addon as unknown as { resizeRgb?: NativeResize }).resizeRgb : undefined;
+    const fn = status?.ok ? status.addon.resizeRgb : undefined;
     nativeResizeFn = typeof fn === 'function' ? fn : null;
   }
   return nativeResizeFn;

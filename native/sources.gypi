@@ -25,6 +25,7 @@
       'native/kernels/conv_columns.cc',
       'native/kernels/conv_gemm.cc',
       'native/kernels/conv_shape.cc',
+      'native/kernels/conv_winograd.cc',
       'native/kernels/dropout.cc',
       'native/kernels/fill.cc',
       'native/kernels/gemm.cc',

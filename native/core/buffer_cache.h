@@ -4,7 +4,9 @@
 // buffers of at least kMinBytes are kept, up to a byte cap, and handed out again for a request
 // of the same size or a little smaller.
 #pragma once
+#include <algorithm>
 #include <cstddef>
+#include <vector>
 
 namespace cefm {
 
@@ -15,5 +17,29 @@ void releaseBuffer(void* data, size_t capacity);
 // Frees every kept block (for releaseFreeMemory and tests); returns the bytes freed.
 size_t dropCachedBuffers();
 size_t cachedBufferBytes();
+
+// A std::allocator over the same cache, for kernels' big temporary vectors (transformed weights,
+// packed panels, scratch): a vector that a kernel makes on every call then costs no page faults
+// after the first. A block may be larger than asked for; it goes back as the size asked for,
+// which only under-reports it.
+template <class T>
+struct CachedAllocator {
+  using value_type = T;
+  CachedAllocator() = default;
+  template <class U>
+  CachedAllocator(const CachedAllocator<U>&) {}
+  T* allocate(size_t n) {
+    size_t capacity = 0;
+    return static_cast<T*>(acquireBuffer(n * sizeof(T), &capacity));
+  }
+  void deallocate(T* p, size_t n) { releaseBuffer(p, (std::max<size_t>(n * sizeof(T), 1) + 63) / 64 * 64); }
+  template <class U>
+  bool operator==(const CachedAllocator<U>&) const { return true; }
+  template <class U>
+  bool operator!=(const CachedAllocator<U>&) const { return false; }
+};
+
+template <class T>
+using CachedVector = std::vector<T, CachedAllocator<T>>;
 
 }  // namespace cefm

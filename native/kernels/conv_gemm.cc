@@ -5,6 +5,7 @@
 
 #include "conv_columns.h"
 #include "conv_tasks.h"
+#include "conv_winograd.h"
 #include "gemm.h"
 
 namespace cefm {
@@ -137,6 +138,10 @@ void convForwardMerged(const ConvShape& s, const GemmPackedA& w, const float* im
 }  // namespace
 
 void convForward(const ConvShape& s, const float* image, const float* weight, const float* bias, float* output) {
+  if (winogradApplies(s)) {
+    winogradForward(s, image, weight, bias, output);
+    return;
+  }
   if (mergesImages(s)) {
     convForwardMerged(s, packGroupWeights(s, weight, false)[0], image, bias, output);
     return;
@@ -164,6 +169,10 @@ void convForward(const ConvShape& s, const float* image, const float* weight, co
 }
 
 void convImageGrad(const ConvShape& s, const float* dOutput, const float* weight, float* dImage) {
+  if (winogradApplies(s)) {
+    winogradImageGrad(s, dOutput, weight, dImage);
+    return;
+  }
   // Bands of one image overlap in the image, so each (image, group) is one task, its bands in turn.
   const Bands b = planBands(s, 1);
   const int64_t K = s.taps();
@@ -188,6 +197,10 @@ void convImageGrad(const ConvShape& s, const float* dOutput, const float* weight
 }
 
 void convWeightGrad(const ConvShape& s, const float* image, const float* dOutput, float* dWeight) {
+  if (winogradApplies(s)) {
+    winogradWeightGrad(s, image, dOutput, dWeight);
+    return;
+  }
   const Bands b = planParallelBands(s);
   const int64_t K = s.taps(), size = s.o * K, tasks = s.n * s.groups * b.count;
   // Every band adds into the whole weight gradient: each part of the tasks sums into its own copy.

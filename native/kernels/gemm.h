@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "../core/buffer_cache.h"
+
 namespace cefm {
 
 // Work done on each finished block of C while it is still in cache (bias, activation...).
@@ -62,7 +64,7 @@ class GemmPackedA {
  private:
   int64_t M_, K_, paddedRows_, kcMax_;
   float alpha_;
-  std::vector<float> data_;
+  CachedVector<float> data_;  // made on every conv call: from the buffer cache, no page faults
 };
 
 // C = op(A) * op(B) + beta * C with op(A), alpha included, from a GemmPackedA.

@@ -33,6 +33,15 @@ const conv2dCases: OpCase[] = [
   { op: 'conv2d', shapes: [[5, 7, 6, 5], [9, 7, 3, 3], [9]], attrs: { padding: 1 }, noGradcheck: true, note: 'several images in one GEMM, uneven chunks' },
   { op: 'conv2d', shapes: [[3, 4, 9, 11], [5, 4, 3, 3]], attrs: { stride: 2, padding: [1, 0] }, noGradcheck: true, note: 'several images in one GEMM, strided' },
   { op: 'conv2d', shapes: [[0, 3, 5, 5], [4, 3, 3, 3], [4]], note: 'empty batch' },
+  // The native Winograd F(4x4, 3x3) path: 3x3, stride 1, one group, 16+ channels on both sides,
+  // padding 0-2, maps that end in partial tiles, one tile row shorter than a run of 16 tiles and
+  // one longer, and enough tiles for several chunks on several threads.
+  { op: 'conv2d', shapes: [[2, 17, 13, 11], [19, 17, 3, 3], [19]], attrs: { padding: 1 }, note: 'Winograd, partial tiles' },
+  { op: 'conv2d', shapes: [[1, 16, 9, 7], [16, 16, 3, 3]], note: 'Winograd, no padding' },
+  { op: 'conv2d', shapes: [[1, 16, 6, 5], [18, 16, 3, 3], [18]], attrs: { padding: [2, 1] }, note: 'Winograd, padding 2 (image gradient unpadded)' },
+  { op: 'conv2d', shapes: [[1, 16, 1, 3], [16, 16, 3, 3]], attrs: { padding: 1 }, note: 'Winograd, one-row map' },
+  { op: 'conv2d', shapes: [[3, 20, 9, 75], [17, 20, 3, 3], [17]], attrs: { padding: 1 }, noGradcheck: true, note: 'Winograd, tile rows longer than a run' },
+  { op: 'conv2d', shapes: [[4, 24, 61, 43], [32, 24, 3, 3], [32]], attrs: { padding: 1 }, noGradcheck: true, note: 'Winograd, several chunks' },
 ];
 
 const convTransposeCases: OpCase[] = [
@@ -50,6 +59,7 @@ const convTransposeCases: OpCase[] = [
   { op: 'conv_transpose2d', shapes: [[2, 12, 6, 5], [12, 70, 3, 3], [70]], attrs: { stride: 2, padding: 1, output_padding: 1 }, noGradcheck: true, note: 'M > tile' },
   { op: 'conv_transpose2d', shapes: [[1, 16, 6, 5], [16, 17, 3, 3], [17]], attrs: { padding: 1 }, noGradcheck: true, note: '16+ channels' },
   { op: 'conv_transpose2d', shapes: [[0, 3, 4, 4], [3, 2, 3, 3], [2]], note: 'empty batch' },
+  { op: 'conv_transpose2d', shapes: [[2, 16, 7, 10], [16, 20, 3, 3], [20]], attrs: { padding: 1 }, noGradcheck: true, note: 'Winograd (stride 1)' },
 ];
 
 export const cases: OpCase[] = [...conv2dCases, ...convTransposeCases];

@@ -147,6 +147,22 @@ static void runPrepared(PreparedCall& p) {
   }
 }
 
+// A memory-bound kernel of at most this many bytes, met with an idle stream, runs on the JS thread
+// at once: handing it to the stream's worker and waking the caller again costs as much as the
+// kernel. Compute-bound kernels and bigger ones always go to the stream, so JS keeps working
+// while they run. CEFM_INLINE_BYTES overrides (0: never inline).
+static bool runsInline(const PreparedCall& p) {
+  static const int64_t limit = [] {
+    const char* env = std::getenv("CEFM_INLINE_BYTES");
+    return env ? std::max<int64_t>(0, std::atoll(env)) : int64_t(16) << 20;
+  }();
+  if (limit == 0 || !kernelIsMemoryBound(p.call.name)) return false;
+  int64_t bytes = 0;
+  for (const TensorView& t : p.call.in) bytes += t.numel() * int64_t(sizeof(float));
+  for (const TensorView& t : p.call.out) bytes += t.numel() * int64_t(sizeof(float));
+  return bytes <= limit;
+}
+
 // ---- async work: waits on the stream from a libuv thread, settles a promise ---------------
 
 class StreamWaiter : public Napi::AsyncWorker {
@@ -243,7 +259,8 @@ static Napi::Value Read(const Napi::CallbackInfo& info) {
 
 static Napi::Value Enqueue(const Napi::CallbackInfo& info) {
   auto p = prepare(info);
-  defaultStream().enqueue([p] { runPrepared(*p); });
+  Stream::Task task = [p] { runPrepared(*p); };
+  if (!(runsInline(*p) && defaultStream().runIfIdle(task))) defaultStream().enqueue(std::move(task));
   return info.Env().Undefined();
 }
 

@@ -58,17 +58,27 @@ struct KernelError : std::runtime_error {
 
 using KernelFn = void (*)(KernelCall&);
 
-void registerKernel(const char* name, KernelFn fn);
+// How a kernel's time grows: with the bytes it touches (pointwise, reductions, layout) or with
+// its arithmetic (GEMM-shaped: matmul, linear, conv, attention). The runtime may run a small
+// memory-bound call on the caller's thread (native/core/bindings.cc); never a compute-bound one.
+enum class KernelCost { MemoryBound, ComputeBound };
+
+void registerKernel(const char* name, KernelFn fn, KernelCost cost);
 KernelFn findKernel(const std::string& name);
+bool kernelIsMemoryBound(const std::string& name);
 std::vector<std::string> kernelNames();
 
 struct KernelRegistrar {
-  KernelRegistrar(const char* name, KernelFn fn) { registerKernel(name, fn); }
+  KernelRegistrar(const char* name, KernelFn fn, KernelCost cost) { registerKernel(name, fn, cost); }
 };
 
-// CEFM_KERNEL(matmul, matmulForward) registers kernel "matmul".
+// CEFM_KERNEL(relu, reluForward) registers memory-bound kernel "relu";
+// CEFM_COMPUTE_KERNEL(matmul, matmulForward) a compute-bound one.
 #define CEFM_KERNEL_CAT2(a, b) a##b
 #define CEFM_KERNEL_CAT(a, b) CEFM_KERNEL_CAT2(a, b)
-#define CEFM_KERNEL(name, fn) static ::cefm::KernelRegistrar CEFM_KERNEL_CAT(cefmKernelReg_, __LINE__)(#name, fn)
+#define CEFM_KERNEL(name, fn) \
+  static ::cefm::KernelRegistrar CEFM_KERNEL_CAT(cefmKernelReg_, __LINE__)(#name, fn, ::cefm::KernelCost::MemoryBound)
+#define CEFM_COMPUTE_KERNEL(name, fn) \
+  static ::cefm::KernelRegistrar CEFM_KERNEL_CAT(cefmKernelReg_, __LINE__)(#name, fn, ::cefm::KernelCost::ComputeBound)
 
 }  // namespace cefm

@@ -4,16 +4,26 @@
 
 namespace cefm {
 
-static std::map<std::string, KernelFn>& registry() {
-  static std::map<std::string, KernelFn> r;  // function-local: safe across static-init order
+struct Entry {
+  KernelFn fn;
+  KernelCost cost;
+};
+
+static std::map<std::string, Entry>& registry() {
+  static std::map<std::string, Entry> r;  // function-local: safe across static-init order
   return r;
 }
 
-void registerKernel(const char* name, KernelFn fn) { registry()[name] = fn; }
+void registerKernel(const char* name, KernelFn fn, KernelCost cost) { registry()[name] = {fn, cost}; }
 
 KernelFn findKernel(const std::string& name) {
   auto it = registry().find(name);
-  return it == registry().end() ? nullptr : it->second;
+  return it == registry().end() ? nullptr : it->second.fn;
+}
+
+bool kernelIsMemoryBound(const std::string& name) {
+  auto it = registry().find(name);
+  return it != registry().end() && it->second.cost == KernelCost::MemoryBound;
 }
 
 std::vector<std::string> kernelNames() {

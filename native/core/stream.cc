@@ -29,6 +29,18 @@ Storage::~Storage() {
 size_t liveBytes() { return gLiveBytes.load(); }
 size_t liveBuffers() { return gLiveBuffers.load(); }
 
+// Runs a task, returning its error message (empty when it succeeded).
+static std::string runTask(Stream::Task& t) {
+  try {
+    t();
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unknown native error";
+  }
+  return {};
+}
+
 Stream::Stream() : worker_([this] { loop(); }) {}
 
 Stream::~Stream() {
@@ -85,25 +97,33 @@ void Stream::loop() {
       queued_.store(tasks_.size(), std::memory_order_release);
       busy_ = true;
     }
-    std::string err;
-    try {
-      t();
-    } catch (const std::exception& e) {
-      err = e.what();
-    } catch (...) {
-      err = "unknown native error";
-    }
+    std::string err = runTask(t);
     t = Task();  // drop the kernel's buffer references before the stream counts as idle (memory() after sync is exact)
-    {
-      std::lock_guard<std::mutex> lk(mu_);
-      if (!err.empty() && error_.empty()) error_ = err;
-      busy_ = false;
-      if (tasks_.empty()) {
-        idle_flag_.store(true, std::memory_order_release);
-        idle_.notify_all();
-      }
-    }
+    finish(std::move(err));
   }
+}
+
+void Stream::finish(std::string err) {
+  std::lock_guard<std::mutex> lk(mu_);
+  if (!err.empty() && error_.empty()) error_ = err;
+  busy_ = false;
+  if (tasks_.empty()) {
+    idle_flag_.store(true, std::memory_order_release);
+    idle_.notify_all();
+  }
+}
+
+bool Stream::runIfIdle(Task& t) {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (!tasks_.empty() || busy_) return false;
+    busy_ = true;
+    idle_flag_.store(false, std::memory_order_release);
+  }
+  std::string err = runTask(t);
+  t = Task();
+  finish(std::move(err));
+  return true;
 }
 
 Stream& defaultStream() {

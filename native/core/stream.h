@@ -34,6 +34,9 @@ class Stream {
   ~Stream();
   // Runs tasks in order. An exception in a task is kept and handed to the next `takeError`.
   void enqueue(Task t);
+  // Runs t on the calling thread, now, when nothing is queued or running (same error handling as
+  // a queued task); false, without running it, otherwise.
+  bool runIfIdle(Task& t);
   // Blocks until all tasks enqueued so far have run.
   void drain();
   // The same for at most `us` microseconds; true when the stream is idle.
@@ -42,6 +45,7 @@ class Stream {
 
  private:
   void loop();
+  void finish(std::string err);  // after a task: keep its error, mark idle when nothing is left
   std::mutex mu_;
   std::condition_variable cv_, idle_;
   std::deque<Task> tasks_;

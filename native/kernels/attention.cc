@@ -58,6 +58,6 @@ void attentionForward(KernelCall& c) {
 }  // namespace
 }  // namespace attn
 
-CEFM_KERNEL(attention, attn::attentionForward);
+CEFM_COMPUTE_KERNEL(attention, attn::attentionForward);
 
 }  // namespace cefm

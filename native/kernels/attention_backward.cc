@@ -145,6 +145,6 @@ void attentionBackward(KernelCall& c) {
 }  // namespace
 }  // namespace attn
 
-CEFM_KERNEL(attention_backward, attn::attentionBackward);
+CEFM_COMPUTE_KERNEL(attention_backward, attn::attentionBackward);
 
 }  // namespace cefm

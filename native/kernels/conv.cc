@@ -46,9 +46,9 @@ void convTransposeBackward(KernelCall& c) {
 
 }  // namespace
 
-CEFM_KERNEL(conv2d, conv2dForward);
-CEFM_KERNEL(conv2d_backward, conv2dBackward);
-CEFM_KERNEL(conv_transpose2d, convTransposeForward);
-CEFM_KERNEL(conv_transpose2d_backward, convTransposeBackward);
+CEFM_COMPUTE_KERNEL(conv2d, conv2dForward);
+CEFM_COMPUTE_KERNEL(conv2d_backward, conv2dBackward);
+CEFM_COMPUTE_KERNEL(conv_transpose2d, convTransposeForward);
+CEFM_COMPUTE_KERNEL(conv_transpose2d_backward, convTransposeBackward);
 
 }  // namespace cefm

@@ -85,6 +85,6 @@ void sgemmKernel(KernelCall& c) {
 
 }  // namespace
 
-CEFM_KERNEL(sgemm, sgemmKernel);
+CEFM_COMPUTE_KERNEL(sgemm, sgemmKernel);
 
 }  // namespace cefm

@@ -115,7 +115,7 @@ void linearBackward(KernelCall& c) {
 
 }  // namespace
 
-CEFM_KERNEL(linear, linearForward);
-CEFM_KERNEL(linear_backward, linearBackward);
+CEFM_COMPUTE_KERNEL(linear, linearForward);
+CEFM_COMPUTE_KERNEL(linear_backward, linearBackward);
 
 }  // namespace cefm

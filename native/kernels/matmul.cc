@@ -84,7 +84,7 @@ void matmulBackward(KernelCall& c) {
 
 }  // namespace
 
-CEFM_KERNEL(matmul, matmulForward);
-CEFM_KERNEL(matmul_backward, matmulBackward);
+CEFM_COMPUTE_KERNEL(matmul, matmulForward);
+CEFM_COMPUTE_KERNEL(matmul_backward, matmulBackward);
 
 }  // namespace cefm

@@ -132,4 +132,30 @@ test('max_pool2d: a NaN spreads to exactly the windows that hold it (separable a
   }
 });
 
+
+test('small memory-bound ops run at once when the stream is idle, in stream order when it is not', async () => {
+  await be.sync();
+  const r = new ReferenceBackend();
+  const a = host([300, 300]), b = host([300, 300]);
+  const [want] = await r.forward('relu', [(await r.forward('matmul', [a, b]))[0]]);
+  // Behind a long kernel (queued), relu must wait for its input.
+  const da = be.upload(a), db = be.upload(b);
+  const [y] = be.op('matmul', [da, db]);
+  const [queued] = be.op('relu', [y]);
+  const got = (await be.download(queued)).data;
+  assert.ok(got.every((v, i) => Math.abs(v - want.data[i]) <= 1e-4 * (1 + Math.abs(want.data[i]))), 'relu behind matmul');
+  // On an idle stream (inline), the same op chain gives the same numbers.
+  await be.sync();
+  const [again] = be.op('relu', [y]);
+  const [sum] = be.op('add', [again, queued]);
+  const twice = (await be.download(sum)).data;
+  assert.ok(twice.every((v, i) => v === 2 * got[i]), 'inline relu + add');
+  // An inline kernel's error surfaces at the next sync, as a queued one's does.
+  const logits = be.upload(host([2, 3])), target = be.upload({ shape: [2], data: new Float32Array([0, 7]) });
+  const [loss] = be.op('cross_entropy', [logits, target]);
+  const error = await be.sync().then(() => null, (e: Error) => e);
+  assert.match(String(error?.message), /cross_entropy: target 7/);
+  [da, db, y, queued, again, sum, logits, target, loss].forEach((t) => t.dispose());
+});
+
 test.run();

@@ -186,8 +186,12 @@ function inputsFor(be: NativeBackend, c: StepOp): DeviceTensor[] {
   });
 }
 
-/** Ours through the public API: median ms of `repeats` op (+ backward) + sync calls. */
-async function timeOurs(be: NativeBackend, c: StepOp, repeats: number, warmup: number): Promise<number> {
+/**
+ * Ours through the public API: median ms of `repeats` op (+ backward) + sync calls; and the time
+ * inside the kernels alone per call (the kernel profiler over another `repeats` calls), which
+ * tells a slow kernel from per-call overhead.
+ */
+async function timeOurs(be: NativeBackend, c: StepOp, repeats: number, warmup: number): Promise<{ ms: number; kernelMs: number }> {
   const inputs = inputsFor(be, c);
   const owned = [...inputs];
   try {
@@ -210,7 +214,13 @@ async function timeOurs(be: NativeBackend, c: StepOp, repeats: number, warmup: n
       outs.forEach((o) => o.dispose());
       if (r >= warmup) times.push(t);
     }
-    return median(times);
+    await be.profileKernels(true);
+    for (let r = 0; r < repeats; r++) {
+      call().forEach((o) => o.dispose());
+      await be.sync();
+    }
+    const profile = await be.profileKernels(false);
+    return { ms: median(times), kernelMs: profile.reduce((a, e) => a + e.ms, 0) / repeats };
   } finally {
     owned.forEach((t) => t.dispose());
     await be.sync();
@@ -221,6 +231,7 @@ interface Row {
   suite: string;
   c: StepOp;
   ours: number | string;
+  kernel: number;
   torch: number | string;
   low: number;
   high: number;
@@ -231,7 +242,7 @@ const errorText = (e: unknown) => (e instanceof Error ? e.message.split('\n')[0]
 const labelOf = (c: StepOp) => `${c.label}${c.backward ? ' (backward)' : ''}`;
 
 async function timeRow(be: NativeBackend, peer: TorchPeer, suite: string, c: StepOp, f: Flags): Promise<Row> {
-  const ours: number[] = [], torch: number[] = [];
+  const ours: number[] = [], kernel: number[] = [], torch: number[] = [];
   let oursError = '', torchError = '';
   const pc = peerCase(c);
   const settle = () => new Promise((r) => setTimeout(r, f.settleMs));
@@ -239,7 +250,9 @@ async function timeRow(be: NativeBackend, peer: TorchPeer, suite: string, c: Ste
     await settle();
     if (!oursError) {
       try {
-        ours.push(await timeOurs(be, c, f.repeats, f.warmup));
+        const t = await timeOurs(be, c, f.repeats, f.warmup);
+        ours.push(t.ms);
+        kernel.push(t.kernelMs);
       } catch (e) {
         oursError = errorText(e);
       }
@@ -254,15 +267,15 @@ async function timeRow(be: NativeBackend, peer: TorchPeer, suite: string, c: Ste
   const ratios = ours.map((o, i) => (torch[i] ?? NaN) / o).filter(Number.isFinite);
   console.error(`${suite}: ${labelOf(c)}: ours ${oursError || ours.map((x) => fixed(x, 3)).join(' ')} | torch ${torchError || torch.map((x) => fixed(x, 3)).join(' ')} ms`);
   return {
-    suite, c, ours: oursError || median(ours), torch: torchError || median(torch),
+    suite, c, ours: oursError || median(ours), kernel: kernel.length ? median(kernel) : NaN, torch: torchError || median(torch),
     low: ratios.length ? Math.min(...ratios) : NaN, high: ratios.length ? Math.max(...ratios) : NaN,
   };
 }
 
 function tableOf(rows: Row[]): string {
   const lines = [
-    '| op | pass | shapes | per step | ours ms | torch ms | ours / torch speed | per-round range |',
-    '|---|---|---|---:|---:|---:|---:|---:|',
+    '| op | pass | shapes | per step | ours ms | of which kernels | torch ms | ours / torch speed | per-round range |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|',
   ];
   let oursTotal = 0, torchTotal = 0, complete = true;
   for (const r of rows) {
@@ -275,10 +288,10 @@ function tableOf(rows: Row[]): string {
     const ms = (t: number | string) => (typeof t === 'number' ? fixed(t, 3) : `— (${t})`);
     const shapes = r.c.shapes.map((s) => `[${s.join(',')}]`).join(' ') + (r.c.attrs && Object.keys(r.c.attrs).length ? ` ${JSON.stringify(r.c.attrs)}` : '');
     const flag = has && ratio < 0.9 ? ' **<0.9**' : '';
-    lines.push(`| ${r.c.label} | ${r.c.backward ? 'bwd' : 'fwd'} | ${shapes} | ${r.c.count} | ${ms(r.ours)} | ${ms(r.torch)} | ${has ? `${fixed(ratio, 2)}×${flag}` : '—'} | ${has ? `${fixed(r.low, 2)}–${fixed(r.high, 2)}×` : ''} |`);
+    lines.push(`| ${r.c.label} | ${r.c.backward ? 'bwd' : 'fwd'} | ${shapes} | ${r.c.count} | ${ms(r.ours)} | ${Number.isFinite(r.kernel) ? fixed(r.kernel, 3) : ''} | ${ms(r.torch)} | ${has ? `${fixed(ratio, 2)}×${flag}` : '—'} | ${has ? `${fixed(r.low, 2)}–${fixed(r.high, 2)}×` : ''} |`);
   }
   if (rows[0]?.suite !== 'issue') {
-    lines.push(`| **whole step** (Σ per step × ms)${complete ? '' : ', timed ops only'} | | | | ${fixed(oursTotal, 1)} | ${fixed(torchTotal, 1)} | ${fixed(torchTotal / oursTotal, 2)}× | |`);
+    lines.push(`| **whole step** (Σ per step × ms)${complete ? '' : ', timed ops only'} | | | | ${fixed(oursTotal, 1)} | | ${fixed(torchTotal, 1)} | ${fixed(torchTotal / oursTotal, 2)}× | |`);
   }
   return lines.join('\n');
 }
@@ -317,7 +330,7 @@ async function main(): Promise<void> {
     `Machine: ${cpu.length} × ${cpu[0]?.model ?? 'CPU'}. Ours: ${be.description}, sgemm micro-kernel ${info.simd}. Torch ${torch.torch}, ${torch.threads} threads, BLAS ${torch.blas}.`,
     `Load average (1 / 5 / 15 min) before ${la(loadBefore)}, after ${la(loadAfter)} on ${cpu.length} cores.`,
     '',
-    `Each row: ${f.rounds} rounds of ours then torch, each turn after a ${f.settleMs} ms pause, ${f.warmup} warm-up calls then the median of ${f.repeats} calls; ours is \`backend.op\` (backward: \`backend.opBackward\`) + \`await backend.sync()\` on resident inputs, torch the same call under no_grad (backward: \`torch.autograd.grad\` of a graph built once). Shown: the median of the round medians; "ours / torch speed" = torch ms / ours ms (> 1: ours faster), with the range of the per-round ratios; **<0.9** marks the rows under the issue's floor. "per step": how many times one training step issues the op; "whole step" sums count × time.`,
+    `Each row: ${f.rounds} rounds of ours then torch, each turn after a ${f.settleMs} ms pause, ${f.warmup} warm-up calls then the median of ${f.repeats} calls; ours is \`backend.op\` (backward: \`backend.opBackward\`) + \`await backend.sync()\` on resident inputs, torch the same call under no_grad (backward: \`torch.autograd.grad\` of a graph built once). Shown: the median of the round medians; "ours / torch speed" = torch ms / ours ms (> 1: ours faster), with the range of the per-round ratios; **<0.9** marks the rows under the issue's floor. "of which kernels": ours inside the kernels alone (the kernel profiler over another ${f.repeats} calls), the rest being per-call overhead (JS, allocation, hand-off to the stream and back). "per step": how many times one training step issues the op; "whole step" sums count × time.`,
     '',
     ...sections.flatMap((s) => [s, '']),
   ].join('\n');

@@ -1,6 +1,7 @@
 #include "buffer_cache.h"
 
 #include <algorithm>
+#include <iterator>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -46,6 +47,9 @@ void* acquireBuffer(size_t bytes, size_t* capacity) {
     // The smallest kept block that fits, if it wastes at most a quarter.
     auto it = c.free.lower_bound(want);
     if (it != c.free.end() && it->first <= want + want / 4) {
+      // Of the blocks that size, the one freed last (a multimap keeps equal keys in insertion
+      // order): it is likely still in cache, where the oldest has long been evicted.
+      it = std::prev(c.free.upper_bound(it->first));
       void* data = it->second;
       *capacity = it->first;
       c.bytes -= it->first;

@@ -7,6 +7,11 @@ namespace cefm {
 
 int numThreads();
 
+// Pins the calling thread to the index-th CPU the process may run on (Linux), when there are at
+// least as many CPUs as pool threads: the stream's worker takes 0, pool worker i takes i.
+// CEFM_PIN=0 leaves threads to the scheduler.
+void pinThread(int index);
+
 // Runs fn(begin, end) over [0, n) split into chunks of at least `grain` items, on the pool,
 // and returns when all are done. The calling thread takes part. Nested calls run serially.
 void parallelFor(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);

@@ -2,6 +2,7 @@
 
 #include "buffer_cache.h"
 #include "spin.h"
+#include "parallel.h"
 
 #include <atomic>
 #include <chrono>
@@ -41,7 +42,7 @@ static std::string runTask(Stream::Task& t) {
   return {};
 }
 
-Stream::Stream() : worker_([this] { loop(); }) {}
+Stream::Stream() : worker_([this] { pinThread(0); loop(); }) {}
 
 Stream::~Stream() {
   {

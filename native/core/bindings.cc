@@ -147,20 +147,21 @@ static void runPrepared(PreparedCall& p) {
   }
 }
 
-// A memory-bound kernel of at most this many bytes, met with an idle stream, runs on the JS thread
-// at once: handing it to the stream's worker and waking the caller again costs as much as the
-// kernel. Compute-bound kernels and bigger ones always go to the stream, so JS keeps working
-// while they run. CEFM_INLINE_BYTES overrides (0: never inline).
+// A kernel met with an idle stream runs on the JS thread at once when it is small: memory-bound
+// and touching at most CEFM_INLINE_BYTES (default 16 MB), or compute-bound and touching at most
+// 1/64 of that (a 7-class head, say). Handing such a kernel to the stream's worker and waking the
+// caller again costs as much as the kernel itself (measured: ~30 µs for a 1 µs linear). Bigger
+// kernels go to the stream, so JS keeps working while they run. CEFM_INLINE_BYTES=0: never inline.
 static bool runsInline(const PreparedCall& p) {
   static const int64_t limit = [] {
     const char* env = std::getenv("CEFM_INLINE_BYTES");
     return env ? std::max<int64_t>(0, std::atoll(env)) : int64_t(16) << 20;
   }();
-  if (limit == 0 || !kernelIsMemoryBound(p.call.name)) return false;
+  if (limit == 0) return false;
   int64_t bytes = 0;
   for (const TensorView& t : p.call.in) bytes += t.numel() * int64_t(sizeof(float));
   for (const TensorView& t : p.call.out) bytes += t.numel() * int64_t(sizeof(float));
-  return bytes <= limit;
+  return bytes <= (kernelIsMemoryBound(p.call.name) ? limit : limit / 64);
 }
 
 // ---- async work: waits on the stream from a libuv thread, settles a promise ---------------

@@ -59,8 +59,9 @@ struct KernelError : std::runtime_error {
 using KernelFn = void (*)(KernelCall&);
 
 // How a kernel's time grows: with the bytes it touches (pointwise, reductions, layout) or with
-// its arithmetic (GEMM-shaped: matmul, linear, conv, attention). The runtime may run a small
-// memory-bound call on the caller's thread (native/core/bindings.cc); never a compute-bound one.
+// its arithmetic (GEMM-shaped: matmul, linear, conv, attention). The runtime runs small calls on
+// the caller's thread when the stream is idle, with a far lower size limit for compute-bound ones
+// (native/core/bindings.cc, runsInline).
 enum class KernelCost { MemoryBound, ComputeBound };
 
 void registerKernel(const char* name, KernelFn fn, KernelCost cost);

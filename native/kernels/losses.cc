@@ -11,6 +11,7 @@
 #include "../core/kernel.h"
 #include "../core/parallel.h"
 #include "gemm.h"
+#include "simd.h"
 
 namespace cefm {
 
@@ -18,16 +19,17 @@ namespace {
 
 constexpr int64_t kBlock = 4096;
 
-// Sums `Q` quantities per segment over [0, len) of each of `segments` segments, in fixed blocks.
-template <size_t Q, typename Fn>
-std::vector<std::array<double, Q>> segmentSums(int64_t segments, int64_t len, Fn term) {
+// Sums `Q` quantities per segment over [0, len) of each of `segments` segments, in fixed blocks:
+// block(begin, end, acc) adds the block's sums into acc.
+template <size_t Q, typename Block>
+std::vector<std::array<double, Q>> segmentSums(int64_t segments, int64_t len, Block block) {
   const int64_t blocks = (len + kBlock - 1) / kBlock;
   std::vector<std::array<double, Q>> partial(size_t(segments * blocks));
   parallelFor(segments * blocks, 1, [&](int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; b++) {
       const int64_t seg = b / blocks, begin = seg * len + (b % blocks) * kBlock, end = std::min(begin + kBlock, (seg + 1) * len);
       std::array<double, Q> acc{};
-      for (int64_t i = begin; i < end; i++) term(i, acc);
+      block(begin, end, acc.data());
       partial[size_t(b)] = acc;
     }
   });
@@ -39,6 +41,87 @@ std::vector<std::array<double, Q>> segmentSums(int64_t segments, int64_t len, Fn
 }
 
 inline float sigmoid(float v) { return 1.0f / (1.0f + std::exp(-v)); }
+
+// max(x, 0) − x·y + log(1 + e^−|x|): binary cross-entropy on logits, stable for either sign.
+inline float bceTerm(float x, float y) { return std::max(x, 0.0f) - x * y + std::log1p(std::exp(-std::fabs(x))); }
+
+// The pointwise loss loops, vectorised (simd.h); each has a scalar tail.
+
+// sum[0] += Σ w·bceTerm(x, y) over n elements (w null: weight 1).
+template <int W>
+CEFM_SIMD_INLINE void bceBlock(const float* x, const float* y, const float* w, int64_t n, double* sum) {
+  using F = simd::VF<W>;
+  F acc{};
+  const F zero{};
+  int64_t i = 0;
+  for (; i + W <= n; i += W) {
+    const F xv = simd::load<W>(x + i), yv = simd::load<W>(y + i);
+    F l = simd::vmax<W>(xv, zero) - xv * yv + simd::vlog1p<W>(simd::vexp<W>(-simd::vabs<W>(xv)));
+    if (w) l = l * simd::load<W>(w + i);
+    acc += l;
+  }
+  double total = simd::hsum<W>(acc);
+  for (; i < n; i++) total += double(w ? w[i] * bceTerm(x[i], y[i]) : bceTerm(x[i], y[i]));
+  sum[0] += total;
+}
+CEFM_SIMD_VARIANTS(bceBlock, (const float* x, const float* y, const float* w, int64_t n, double* sum), (x, y, w, n, sum))
+
+// dx = g·w·(σ(x) − y) over n elements.
+template <int W>
+CEFM_SIMD_INLINE void bceGradRun(const float* x, const float* y, const float* w, float g, int64_t n, float* dx) {
+  using F = simd::VF<W>;
+  int64_t i = 0;
+  for (; i + W <= n; i += W) {
+    F d = g * (simd::vsigmoid<W>(simd::load<W>(x + i)) - simd::load<W>(y + i));
+    if (w) d = d * simd::load<W>(w + i);
+    simd::store<W>(dx + i, d);
+  }
+  for (; i < n; i++) dx[i] = (w ? g * w[i] : g) * (sigmoid(x[i]) - y[i]);
+}
+CEFM_SIMD_VARIANTS(bceGradRun, (const float* x, const float* y, const float* w, float g, int64_t n, float* dx),
+                   (x, y, w, g, n, dx))
+
+// sums += {Σσ(x)·y, Σσ(x), Σy} over n elements.
+template <int W>
+CEFM_SIMD_INLINE void diceBlock(const float* x, const float* y, int64_t n, double* sums) {
+  using F = simd::VF<W>;
+  F inter{}, sig{}, tgt{};
+  int64_t i = 0;
+  for (; i + W <= n; i += W) {
+    const F s = simd::vsigmoid<W>(simd::load<W>(x + i)), yv = simd::load<W>(y + i);
+    inter += s * yv;
+    sig += s;
+    tgt += yv;
+  }
+  double a = simd::hsum<W>(inter), b = simd::hsum<W>(sig), c = simd::hsum<W>(tgt);
+  for (; i < n; i++) {
+    const float s = sigmoid(x[i]);
+    a += double(s * y[i]);
+    b += double(s);
+    c += double(y[i]);
+  }
+  sums[0] += a;
+  sums[1] += b;
+  sums[2] += c;
+}
+CEFM_SIMD_VARIANTS(diceBlock, (const float* x, const float* y, int64_t n, double* sums), (x, y, n, sums))
+
+// dx = coef·(A − 2·y·B)·σ(x)·(1 − σ(x)) over n elements of one sample.
+template <int W>
+CEFM_SIMD_INLINE void diceGradRun(const float* x, const float* y, int64_t n, float coef, float A, float B, float* dx) {
+  using F = simd::VF<W>;
+  int64_t i = 0;
+  for (; i + W <= n; i += W) {
+    const F s = simd::vsigmoid<W>(simd::load<W>(x + i));
+    simd::store<W>(dx + i, coef * (A - 2.0f * B * simd::load<W>(y + i)) * s * (1.0f - s));
+  }
+  for (; i < n; i++) {
+    const float s = sigmoid(x[i]);
+    dx[i] = coef * (A - 2.0f * y[i] * B) * s * (1.0f - s);
+  }
+}
+CEFM_SIMD_VARIANTS(diceGradRun, (const float* x, const float* y, int64_t n, float coef, float A, float B, float* dx),
+                   (x, y, n, coef, A, B, dx))
 
 // Cross-entropy of each row of scale·logits[rows, cols] against target[row], with column
 // masked[row] (or none: -1) excluded, as src/ts/ops/losses.ts rowSoftmaxCrossEntropy.
@@ -117,10 +200,8 @@ void crossEntropyBackward(KernelCall& c) {
 void bceForward(KernelCall& c) {
   const float *x = c.in[0].data, *y = c.in[1].data, *w = c.in.size() == 3 ? c.in[2].data : nullptr;
   const int64_t n = c.in[0].numel();
-  auto sums = segmentSums<1>(1, n, [&](int64_t i, std::array<double, 1>& acc) {
-    // max(x, 0) − x·y + log(1 + e^−|x|): stable for either sign
-    const float l = std::max(x[i], 0.0f) - x[i] * y[i] + std::log1p(std::exp(-std::fabs(x[i])));
-    acc[0] += double(w ? w[i] * l : l);
+  auto sums = segmentSums<1>(1, n, [&](int64_t begin, int64_t end, double* acc) {
+    bceBlockSimd(x + begin, y + begin, w ? w + begin : nullptr, end - begin, acc);
   });
   c.out[0].data[0] = float(sums[0][0] / double(n));
 }
@@ -131,19 +212,14 @@ void bceBackward(KernelCall& c) {
   const int64_t n = c.in[0].numel();
   const float g = c.in.back().data[0] / float(n);
   float* dx = c.out[0].data;
-  parallelFor(n, 16384, [&](int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; i++) dx[i] = (w ? g * w[i] : g) * (sigmoid(x[i]) - y[i]);
-  });
+  parallelFor(n, 16384, [&](int64_t i0, int64_t i1) { bceGradRunSimd(x + i0, y + i0, w ? w + i0 : nullptr, g, i1 - i0, dx + i0); });
 }
 
 // Per-sample I = Σσ(x)·y, S = Σσ(x), Y = Σy.
 std::vector<std::array<double, 3>> diceSums(const TensorView& x, const TensorView& y) {
   const int64_t n = x.dim(0), m = x.numel() / n;
-  return segmentSums<3>(n, m, [&](int64_t i, std::array<double, 3>& acc) {
-    float s = sigmoid(x.data[i]);
-    acc[0] += double(s * y.data[i]);
-    acc[1] += double(s);
-    acc[2] += double(y.data[i]);
+  return segmentSums<3>(n, m, [&](int64_t begin, int64_t end, double* acc) {
+    diceBlockSimd(x.data + begin, y.data + begin, end - begin, acc);
   });
 }
 
@@ -170,10 +246,11 @@ void diceBackward(KernelCall& c) {
   }
   float* dx = c.out[0].data;
   parallelFor(n * m, 16384, [&](int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; i++) {
+    for (int64_t i = i0; i < i1;) {  // runs within one sample
       const size_t b = size_t(i / m);
-      float s = sigmoid(x.data[i]);
-      dx[i] = coef[b] * (A[b] - 2.0f * y.data[i] * B[b]) * s * (1.0f - s);
+      const int64_t end = std::min(i1, int64_t(b + 1) * m);
+      diceGradRunSimd(x.data + i, y.data + i, end - i, coef[b], A[b], B[b], dx + i);
+      i = end;
     }
   });
 }

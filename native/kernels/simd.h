@@ -178,6 +178,38 @@ template <int W> CEFM_SIMD_INLINE VF<W> vexp(VF<W> x) {
   return scaleByPow2<W>(p, n, ni);
 }
 
+// log(x) for positive, normal, finite x to ~1 ulp (Cephes logf): x = m 2^e with m in
+// [√½, √2), a degree-9 polynomial for log(m).
+template <int W> CEFM_SIMD_INLINE VF<W> vlog(VF<W> x) {
+  typedef VF<W> F;
+  const VI<W> bits = (VI<W>)x;
+  VI<W> e = ((bits >> 23) & 0xff) - 126;
+  const F m = (F)((bits & int32_t(0x807fffff)) | 0x3f000000);  // [0.5, 1)
+  const VI<W> low = m < 0.70710678118654752f;                 // all ones where true
+  e = e + low;
+  const F a = low ? m + m - 1.0f : m - 1.0f;
+  const F ef = __builtin_convertvector(e, F);
+  const F z = a * a;
+  F y = splat<W>(7.0376836292e-2f);
+  y = y * a - 1.1514610310e-1f;
+  y = y * a + 1.1676998740e-1f;
+  y = y * a - 1.2420140846e-1f;
+  y = y * a + 1.4249322787e-1f;
+  y = y * a - 1.6668057665e-1f;
+  y = y * a + 2.0000714765e-1f;
+  y = y * a - 2.4999993993e-1f;
+  y = y * a + 3.3333331174e-1f;
+  y = y * a * z + ef * -2.12194440e-4f - 0.5f * z;
+  return a + y + ef * 0.693359375f;
+}
+
+// log(1 + u) for finite u >= 0, accurate for small u too: log(v) of v = 1 + u, corrected by the
+// part of u that rounding v lost.
+template <int W> CEFM_SIMD_INLINE VF<W> vlog1p(VF<W> u) {
+  const VF<W> v = 1.0f + u;
+  return vlog<W>(v) + (u - (v - 1.0f)) / v;
+}
+
 // 1 / (1 + exp(-x)).
 template <int W> CEFM_SIMD_INLINE VF<W> vsigmoid(VF<W> x) { return 1.0f / (1.0f + vexp<W>(-x)); }
 

@@ -149,9 +149,10 @@ static void runPrepared(PreparedCall& p) {
 
 // A kernel met with an idle stream runs on the JS thread at once when it is small: memory-bound
 // and touching at most CEFM_INLINE_BYTES (default 16 MB), or compute-bound and touching at most
-// 1/64 of that (a 7-class head, say). Handing such a kernel to the stream's worker and waking the
-// caller again costs as much as the kernel itself (measured: ~30 µs for a 1 µs linear). Bigger
-// kernels go to the stream, so JS keeps working while they run. CEFM_INLINE_BYTES=0: never inline.
+// 1/16 of that (a 7-class head, a 256³ matmul: at most ~0.4 ms of work). Handing such a kernel to
+// the stream's worker and waking the caller again costs 30-50 µs (measured: ~30 µs for a 1 µs
+// linear, 20-30% of a 256³ matmul). Bigger kernels go to the stream, so JS keeps working while
+// they run. CEFM_INLINE_BYTES=0: never inline.
 static bool runsInline(const PreparedCall& p) {
   static const int64_t limit = [] {
     const char* env = std::getenv("CEFM_INLINE_BYTES");
@@ -161,7 +162,7 @@ static bool runsInline(const PreparedCall& p) {
   int64_t bytes = 0;
   for (const TensorView& t : p.call.in) bytes += t.numel() * int64_t(sizeof(float));
   for (const TensorView& t : p.call.out) bytes += t.numel() * int64_t(sizeof(float));
-  return bytes <= (kernelIsMemoryBound(p.call.name) ? limit : limit / 64);
+  return bytes <= (kernelIsMemoryBound(p.call.name) ? limit : limit / 16);
 }
 
 // ---- async work: waits on the stream from a libuv thread, settles a promise ---------------
@@ -261,7 +262,12 @@ static Napi::Value Read(const Napi::CallbackInfo& info) {
 static Napi::Value Enqueue(const Napi::CallbackInfo& info) {
   auto p = prepare(info);
   Stream::Task task = [p] { runPrepared(*p); };
-  if (!(runsInline(*p) && defaultStream().runIfIdle(task))) defaultStream().enqueue(std::move(task));
+  bool ran = false;
+  if (runsInline(*p)) {
+    OnStreamCpu here;
+    ran = defaultStream().runIfIdle(task);
+  }
+  if (!ran) defaultStream().enqueue(std::move(task));
   return info.Env().Undefined();
 }
 

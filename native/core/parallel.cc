@@ -28,28 +28,66 @@ thread_local bool insideParallel = false;
 // Measured on the 2-vCPU VM: unpinned, the scheduler often left the pool's worker on the same CPU
 // as the thread handing it work while the other CPU idled, for seconds at a time, so a 2 MB relu
 // ran at one thread's speed in some runs and twice that in others. One thread per CPU ends that.
-void pinThread(int index) {
 #if defined(__linux__)
+namespace {
+
+bool pinningOn() {
   static const bool on = [] {
     const char* env = std::getenv("CEFM_PIN");
     return !(env && env[0] == '0');
   }();
-  if (!on) return;
+  return on;
+}
+
+// The index-th CPU of the process's set (the main thread's, which is never pinned for good, not
+// this thread's inherited one), or -1 when pinning is off or there are fewer CPUs than threads.
+int pinnedCpu(int index) {
+  if (!pinningOn()) return -1;
   cpu_set_t allowed;
-  // The process's set (the main thread's, never pinned here), not this thread's inherited one.
-  if (sched_getaffinity(getpid(), sizeof(allowed), &allowed) != 0) return;
-  if (CPU_COUNT(&allowed) < numThreads()) return;  // more threads than CPUs: let the scheduler share
+  if (sched_getaffinity(getpid(), sizeof(allowed), &allowed) != 0) return -1;
+  if (CPU_COUNT(&allowed) < numThreads()) return -1;  // more threads than CPUs: let the scheduler share
   int seen = 0;
   for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
-    if (!CPU_ISSET(cpu, &allowed) || seen++ != index) continue;
-    cpu_set_t one;
-    CPU_ZERO(&one);
-    CPU_SET(cpu, &one);
-    pthread_setaffinity_np(pthread_self(), sizeof(one), &one);
-    return;
+    if (CPU_ISSET(cpu, &allowed) && seen++ == index) return cpu;
   }
+  return -1;
+}
+
+bool setAffinity(int cpu) {
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(cpu, &one);
+  return pthread_setaffinity_np(pthread_self(), sizeof(one), &one) == 0;
+}
+
+}  // namespace
+#endif
+
+void pinThread(int index) {
+#if defined(__linux__)
+  const int cpu = pinnedCpu(index);
+  if (cpu >= 0) setAffinity(cpu);
 #else
   (void)index;
+#endif
+}
+
+OnStreamCpu::OnStreamCpu() {
+#if defined(__linux__)
+  static const int cpu = pinnedCpu(0);
+  if (cpu < 0 || sched_getcpu() == cpu) return;  // already there (usual after the first move)
+  cpu_set_t* saved = new cpu_set_t;
+  if (pthread_getaffinity_np(pthread_self(), sizeof(cpu_set_t), saved) == 0 && setAffinity(cpu)) saved_ = saved;
+  else delete saved;
+#endif
+}
+
+OnStreamCpu::~OnStreamCpu() {
+#if defined(__linux__)
+  if (!saved_) return;
+  cpu_set_t* saved = static_cast<cpu_set_t*>(saved_);
+  pthread_setaffinity_np(pthread_self(), sizeof(cpu_set_t), saved);
+  delete saved;
 #endif
 }
 

@@ -24,7 +24,7 @@ const text = [
   section('model-step-issue-run1.md', 'Issue 9 table (latest round), native vs PyTorch 1.13 through the public ops API: run 1 of 3'),
   section('model-step-issue-run2.md', 'Issue 9 table: run 2 of 3'),
   section('model-step-issue-run3.md', 'Issue 9 table: run 3 of 3'),
-  section('model-step.md', 'Model-shaped benchmark: every op of a vit-tiny and a multi-task training step, native vs PyTorch 1.13 (quiet AVX-512 VM, 2026-12-04)'),
+  section('model-step.md', 'Model-shaped benchmark: every op of a vit-tiny and a multi-task training step, native vs PyTorch 1.13 (quiet AVX-512 VM, 2026-12-06)'),
   section('model-step-predict.md', "Model-shaped benchmark: the shipped models' forward passes at predict's batch of 16, native vs PyTorch 1.13"),
   models,
   '',

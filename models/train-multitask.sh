@@ -11,4 +11,4 @@ CEFM_ADDON="$PWD/$snap/cefm_native.node" CEFM_THREADS=1 exec node "$snap/dist/sr
   --val "isic2017:../shared/data/isic2017-2000;part=val;exclude=../shared/data/isic2017-sample" \
   --val "isic2018:../shared/data/isic2018-task1-extra;part=val" \
   --val "derm7pt:../shared/data/derm7pt;split=asymmetric_valid" \
-  --epochs 4 --batch 16 --lr 2e-3 --seed 1 --workers 1 --out runs/multitask "$@"
+  --epochs 6 --batch 16 --lr 2e-3 --seed 1 --workers 1 --out runs/multitask "$@"

@@ -263,7 +263,7 @@ static Napi::Value Enqueue(const Napi::CallbackInfo& info) {
   auto p = prepare(info);
   Stream::Task task = [p] { runPrepared(*p); };
   bool ran = false;
-  if (runsInline(*p)) {
+  if (runsInline(*p) && defaultStream().idleHint()) {
     OnStreamCpu here;
     ran = defaultStream().runIfIdle(task);
   }

@@ -40,12 +40,14 @@ bool pinningOn() {
 }
 
 // The index-th CPU of the process's set (the main thread's, which is never pinned for good, not
-// this thread's inherited one), or -1 when pinning is off or there are fewer CPUs than threads.
+// this thread's inherited one), or -1 when pinning is off. Only a pool that spans every CPU the
+// process may use is pinned: with fewer threads (CEFM_THREADS=1 for each of two training runs,
+// say) other processes may want the rest, and pinned threads could not get out of their way.
 int pinnedCpu(int index) {
-  if (!pinningOn()) return -1;
+  if (!pinningOn() || numThreads() < 2) return -1;
   cpu_set_t allowed;
   if (sched_getaffinity(getpid(), sizeof(allowed), &allowed) != 0) return -1;
-  if (CPU_COUNT(&allowed) < numThreads()) return -1;  // more threads than CPUs: let the scheduler share
+  if (CPU_COUNT(&allowed) != numThreads()) return -1;
   int seen = 0;
   for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
     if (CPU_ISSET(cpu, &allowed) && seen++ == index) return cpu;

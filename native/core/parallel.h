@@ -7,9 +7,9 @@ namespace cefm {
 
 int numThreads();
 
-// Pins the calling thread to the index-th CPU the process may run on (Linux), when there are at
-// least as many CPUs as pool threads: the stream's worker takes 0, pool worker i takes i.
-// CEFM_PIN=0 leaves threads to the scheduler.
+// Pins the calling thread to the index-th CPU the process may run on (Linux), when the pool has a
+// thread for each of those CPUs (the default CEFM_THREADS) and at least two: the stream's worker
+// takes 0, pool worker i takes i. CEFM_PIN=0 leaves threads to the scheduler.
 void pinThread(int index);
 
 // While alive, the calling thread runs on the stream worker's CPU (when pinning is on): a kernel

@@ -91,7 +91,8 @@ void Stream::loop() {
     spinUntil([this] { return queued_.load(std::memory_order_acquire) > 0 || stop_flag_.load(std::memory_order_relaxed); });
     {
       std::unique_lock<std::mutex> lk(mu_);
-      cv_.wait(lk, [this] { return stop_ || !tasks_.empty(); });
+      // !busy_: a task run inline by runIfIdle on another thread has not finished yet.
+      cv_.wait(lk, [this] { return stop_ || (!tasks_.empty() && !busy_); });
       if (stop_ && tasks_.empty()) return;
       t = std::move(tasks_.front());
       tasks_.pop_front();
@@ -105,13 +106,18 @@ void Stream::loop() {
 }
 
 void Stream::finish(std::string err) {
-  std::lock_guard<std::mutex> lk(mu_);
-  if (!err.empty() && error_.empty()) error_ = err;
-  busy_ = false;
-  if (tasks_.empty()) {
-    idle_flag_.store(true, std::memory_order_release);
-    idle_.notify_all();
+  bool queued;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (!err.empty() && error_.empty()) error_ = err;
+    busy_ = false;
+    queued = !tasks_.empty();
+    if (!queued) {
+      idle_flag_.store(true, std::memory_order_release);
+      idle_.notify_all();
+    }
   }
+  if (queued) cv_.notify_one();  // tasks queued behind an inline one: the worker may be waiting
 }
 
 bool Stream::runIfIdle(Task& t) {

@@ -1,5 +1,7 @@
 // The native backend's stream: kernels run in submission order on one worker thread (which
-// fans out to the thread pool), so JS enqueues without waiting and only reads wait.
+// fans out to the thread pool), so JS enqueues without waiting and only reads wait. A small kernel
+// submitted while the stream is idle runs at once on the submitting thread instead (runIfIdle;
+// the rule is in bindings.cc), which keeps the order: nothing is queued or running before it.
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -37,6 +39,8 @@ class Stream {
   // Runs t on the calling thread, now, when nothing is queued or running (same error handling as
   // a queued task); false, without running it, otherwise.
   bool runIfIdle(Task& t);
+  // Nothing queued or running, as last seen without the lock (a hint: runIfIdle decides).
+  bool idleHint() const { return idle_flag_.load(std::memory_order_acquire); }
   // Blocks until all tasks enqueued so far have run.
   void drain();
   // The same for at most `us` microseconds; true when the stream is idle.

@@ -155,7 +155,8 @@ void transformInput(const Plan& p, const float* image, int64_t t0, int64_t count
         // B^T d B: along each patch row, then along each column.
         for (int64_t i = 0; i < kPatch; i++) inputPass(d + i * kPatch * kGroup, kGroup, rows + i * kPatch * kGroup, kGroup);
         for (int64_t j = 0; j < kPatch; j++) inputPass(rows + j * kGroup, kPatch * kGroup, v + j * kGroup, kPatch * kGroup);
-        for (int64_t e = 0; e < kPoints; e++) std::copy_n(v + e * kGroup, r.count, V + e * pointStride(p.in, count) + c * count + offset);
+        float* dst = V + c * count + offset;
+        for (int64_t e = 0; e < kPoints; e++) std::copy_n(v + e * kGroup, r.count, dst + e * pointStride(p.in, count));
       });
     }
   });
@@ -210,7 +211,8 @@ void transformOutputGrad(const Plan& p, const float* dOutput, int64_t t0, int64_
         }
         for (int64_t i = 0; i < kTile; i++) outputGradPass(g + i * kTile * kGroup, kGroup, rows + i * kPatch * kGroup, kGroup);
         for (int64_t j = 0; j < kPatch; j++) outputGradPass(rows + j * kGroup, kPatch * kGroup, z + j * kGroup, kPatch * kGroup);
-        for (int64_t e = 0; e < kPoints; e++) std::copy_n(z + e * kGroup, r.count, Z + e * pointStride(p.out, count) + k * count + offset);
+        float* dst = Z + k * count + offset;
+        for (int64_t e = 0; e < kPoints; e++) std::copy_n(z + e * kGroup, r.count, dst + e * pointStride(p.out, count));
       });
     }
   });
@@ -294,7 +296,9 @@ void forEachChunk(const Chunks& c, Fn chunk) {
 void winogradConvolve(const Plan& p, const CachedVector<float>& U, const float* image, const float* bias, float* output) {
   std::vector<GemmPackedA> packed;
   packed.reserve(kPoints);
-  for (int64_t e = 0; e < kPoints; e++) packed.emplace_back(false, p.out, p.in, 1.0f, U.data() + e * pointStride(p.out, p.in), p.in);
+  for (int64_t e = 0; e < kPoints; e++) {
+    packed.emplace_back(false, p.out, p.in, 1.0f, U.data() + e * pointStride(p.out, p.in), p.in);
+  }
   const Chunks chunks = planChunks(p);
   forEachChunk(chunks, [&](int64_t index, CachedVector<float>& scratch) {
     const int64_t t0 = index * chunks.size, count = std::min(chunks.size, p.tiles() - t0);
@@ -303,7 +307,10 @@ void winogradConvolve(const Plan& p, const CachedVector<float>& U, const float* 
     float* M = V + kPoints * pointStride(p.in, count);
     transformInput(p, image, t0, count, V);
     parallelFor(kPoints, 1, [&](int64_t e0, int64_t e1) {
-      for (int64_t e = e0; e < e1; e++) sgemm(packed[size_t(e)], false, count, V + e * pointStride(p.in, count), count, 0.0f, M + e * pointStride(p.out, count), count);
+      for (int64_t e = e0; e < e1; e++) {
+        sgemm(packed[size_t(e)], false, count, V + e * pointStride(p.in, count), count, 0.0f, M + e * pointStride(p.out, count),
+              count);
+      }
     });
     transformOutput(p, M, t0, count, bias, output);
   });

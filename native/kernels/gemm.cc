@@ -13,6 +13,7 @@
 #include "gemm.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 
@@ -207,12 +208,56 @@ void computeItem(const MicroKernel& uk, const Problem& p, const Block& b, const 
 // busy machine stretches). Larger As are packed M block by K block, one join per block.
 constexpr int64_t kWholeAFloats = int64_t(8) << 20;  // 32 MB
 
+// A product whose op(B) is one K block and packs into at most this many floats (an L2's worth)
+// runs "B-stationary": B packed once, then each thread takes runs of A's rows, packing each MR-row
+// panel of A just before multiplying it by every B panel. There is no separate pass over A and no
+// join after it: ViT-tiny's 1576×192·192×576 qkv product ran ~7% under OpenBLAS the other way.
+constexpr int64_t kStationaryBFloats = int64_t(256) << 10;  // 1 MB
+
+bool stationaryB(const MicroKernel& uk, const Problem& p, int64_t kcMax, int threads) {
+  static const bool on = [] {  // CEFM_GEMM_STATIONARY_B=0: always the A-block path, for comparisons
+    const char* env = std::getenv("CEFM_GEMM_STATIONARY_B");
+    return !(env && env[0] == '0');
+  }();
+  return on && !p.packedA && !p.bPacker && p.K <= kcMax && roundUp(p.N, uk.nr) * p.K <= kStationaryBFloats &&
+         p.M >= int64_t(4) * threads * uk.mr;
+}
+
+void multiplyStationaryB(const MicroKernel& uk, const Problem& p, int threads) {
+  const int64_t MR = uk.mr, NR = uk.nr, K = p.K, colPanels = ceilDiv(p.N, NR);
+  float* packedB = sharedA.get(size_t(colPanels * NR * K));
+  parallelFor(colPanels, std::max<int64_t>(1, 16384 / (NR * K)), [&](int64_t q0, int64_t q1) {
+    const int64_t j0 = q0 * NR, cols = std::min(q1 * NR, p.N) - j0;
+    uk.packB(p.bAt(0, j0), p.ldb, p.transB, K, cols, packedB + j0 * K);
+  });
+  const int64_t rowPanels = ceilDiv(p.M, MR), parts = std::min(rowPanels, int64_t(4) * threads);
+  parallelFor(parts, 1, [&](int64_t t0, int64_t t1) {
+    float* a = privateB.get(size_t(MR * K));
+    for (int64_t t = t0; t < t1; t++) {
+      for (int64_t q = t * rowPanels / parts; q < (t + 1) * rowPanels / parts; q++) {
+        const int64_t i0 = q * MR;
+        const int mr = int(std::min(MR, p.M - i0));
+        uk.packA(p.aAt(i0, 0), p.lda, p.transA, mr, K, p.alpha, a);
+        float* cRow = p.C + i0 * p.ldc;
+        for (int64_t j = 0; j < p.N; j += NR) {
+          uk.run(K, a, packedB + j * K, cRow + j, p.ldc, p.beta, mr, int(std::min(NR, p.N - j)));
+        }
+        if (p.epilogue) p.epilogue->apply(p.epilogue->ctx, cRow, p.ldc, i0, 0, mr, p.N);
+      }
+    }
+  });
+}
+
 void multiply(const Problem& p) {
   const MicroKernel& uk = activeKernel();
   const int64_t kcMax = kBlock(uk, p.K), paddedRows = roundUp(p.M, uk.mr);
   // Small products are not worth waking the pool for.
   const bool serial = double(p.M) * double(p.N) * double(p.K) < 64.0 * 64.0 * 64.0;
   const int threads = serial ? 1 : numThreads();
+  if (stationaryB(uk, p, kcMax, threads)) {
+    multiplyStationaryB(uk, p, threads);
+    return;
+  }
   const auto blockOf = [&](int64_t k0, int64_t i0, int64_t mc, const float* packedA) {
     const int64_t kc = std::min(kcMax, p.K - k0);
     return Block{k0, kc, i0, mc, packedA, k0 == 0 ? p.beta : 1.0f, k0 + kc == p.K};

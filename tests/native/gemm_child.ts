@@ -21,6 +21,8 @@ const sizes: Size[] = [
   { m: 20, k: 30, n: 600, why: 'several B chunks in one thread' },
   { m: 9, k: 30, n: 1100, why: 'several B chunks per column part with 2 threads' },
   { m: 200, k: 100, n: 300, why: 'threaded' },
+  { m: 301, k: 384, n: 650, why: 'one K block, B just within the B-stationary limit (avx512)' },
+  { m: 301, k: 384, n: 700, why: 'B just over the B-stationary limit (avx512): the A-block path' },
   { m: 1, k: 300, n: 70, why: 'one row: the small-product path, split by columns' },
   { m: 4, k: 65, n: 2000, why: 'four rows: the small-product path, threaded' },
   { m: 300, k: 129, n: 3, why: 'three columns: the small-product path by rows' },

@@ -8,6 +8,7 @@ export const cases: OpCase[] = [
   { op: 'linear', shapes: [[2, 3, 13], [17, 13], [17]], note: 'rank 3' },
   { op: 'linear', shapes: [[2, 2, 3, 9], [4, 9], [4]], note: 'rank 4' },
   { op: 'linear', shapes: [[33, 65], [70, 65], [70]], noGradcheck: true, note: 'partial tiles' },
+  { op: 'linear', shapes: [[2, 101, 67], [83, 67], [83]], attrs: { activation: 'gelu' }, noGradcheck: true, forwardOnly: true, note: 'B-stationary sgemm with the bias + activation epilogue' },
   { op: 'linear', shapes: [[3, 0], [4, 0], [4]], note: 'no input features: y = bias' },
   { op: 'linear', shapes: [[2, 3, 9], [5, 9], [5]], attrs: { activation: 'none' } },
   { op: 'linear', shapes: [[5, 21], [19, 21], [19]], attrs: { activation: 'relu' }, forwardOnly: true },

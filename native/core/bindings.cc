@@ -100,6 +100,7 @@ static Attrs parseAttrs(const Napi::Value& v) {
 // A kernel call captured for the stream: views into storages that the task keeps alive.
 struct PreparedCall {
   KernelFn fn;
+  KernelCost cost = KernelCost::ComputeBound;
   KernelCall call;
   std::vector<StoragePtr> keep;
 };
@@ -125,7 +126,7 @@ static std::shared_ptr<PreparedCall> prepare(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto p = std::make_shared<PreparedCall>();
   p->call.name = info[0].ToString().Utf8Value();
-  p->fn = findKernel(p->call.name);
+  p->fn = findKernel(p->call.name, &p->cost);
   if (!p->fn) throw Napi::Error::New(env, "native backend has no kernel '" + p->call.name + "'");
   addViews(info[1].As<Napi::Array>(), info[2].As<Napi::Array>(), p->call.in, p->keep, p->call.name, "input");
   addViews(info[3].As<Napi::Array>(), info[4].As<Napi::Array>(), p->call.out, p->keep, p->call.name, "output");
@@ -162,7 +163,7 @@ static bool runsInline(const PreparedCall& p) {
   int64_t bytes = 0;
   for (const TensorView& t : p.call.in) bytes += t.numel() * int64_t(sizeof(float));
   for (const TensorView& t : p.call.out) bytes += t.numel() * int64_t(sizeof(float));
-  return bytes <= (kernelIsMemoryBound(p.call.name) ? limit : limit / 16);
+  return bytes <= (p.cost == KernelCost::MemoryBound ? limit : limit / 16);
 }
 
 // ---- async work: waits on the stream from a libuv thread, settles a promise ---------------

@@ -65,8 +65,8 @@ using KernelFn = void (*)(KernelCall&);
 enum class KernelCost { MemoryBound, ComputeBound };
 
 void registerKernel(const char* name, KernelFn fn, KernelCost cost);
-KernelFn findKernel(const std::string& name);
-bool kernelIsMemoryBound(const std::string& name);
+// The kernel of that name (nullptr if none), and its cost class in *cost when asked.
+KernelFn findKernel(const std::string& name, KernelCost* cost = nullptr);
 std::vector<std::string> kernelNames();
 
 struct KernelRegistrar {

@@ -16,14 +16,11 @@ static std::map<std::string, Entry>& registry() {
 
 void registerKernel(const char* name, KernelFn fn, KernelCost cost) { registry()[name] = {fn, cost}; }
 
-KernelFn findKernel(const std::string& name) {
+KernelFn findKernel(const std::string& name, KernelCost* cost) {
   auto it = registry().find(name);
-  return it == registry().end() ? nullptr : it->second.fn;
-}
-
-bool kernelIsMemoryBound(const std::string& name) {
-  auto it = registry().find(name);
-  return it != registry().end() && it->second.cost == KernelCost::MemoryBound;
+  if (it == registry().end()) return nullptr;
+  if (cost) *cost = it->second.cost;
+  return it->second.fn;
 }
 
 std::vector<std::string> kernelNames() {

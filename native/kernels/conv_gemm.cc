@@ -227,12 +227,7 @@ void convWeightGrad(const ConvShape& s, const float* image, const float* dOutput
     std::vector<float> cols;
     for (int64_t p = p0; p < p1; p++) runPart(p, cols);
   });
-  parallelFor(size, 4096, [&](int64_t i0, int64_t i1) {
-    for (int64_t p = 1; p < parts; p++) {
-      const float* src = partSum(p);
-      for (int64_t i = i0; i < i1; i++) dWeight[i] += src[i];
-    }
-  });
+  addPartialSums(dWeight, partials.data(), parts - 1, size);
 }
 
 void addChannelBias(float* t, const float* bias, int64_t n, int64_t channels, int64_t plane) {

@@ -28,4 +28,15 @@ void runConvTasks(int64_t tasks, Task task) {
   }
 }
 
+// total[i] += others[q * size + i] for q < count, i < size: per-thread partial sums of a reduction
+// over tasks (each thread summed into its own copy) added into the first copy, in order of q.
+inline void addPartialSums(float* total, const float* others, int64_t count, int64_t size) {
+  parallelFor(size, 4096, [&](int64_t i0, int64_t i1) {
+    for (int64_t q = 0; q < count; q++) {
+      const float* src = others + q * size;
+      for (int64_t i = i0; i < i1; i++) total[i] += src[i];
+    }
+  });
+}
+
 }  // namespace cefm

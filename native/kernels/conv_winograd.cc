@@ -266,6 +266,8 @@ void finishWeightGrad(const float* dU, int64_t out, int64_t in, float* dWeight) 
 struct Chunks {
   int64_t size, count;
   bool parallel;
+  // Runs of chunks handed out whole: one per thread, or one run of every chunk in turn.
+  int64_t parts() const { return parallel ? numThreads() : 1; }
 };
 
 Chunks planChunks(const Plan& p) {
@@ -278,18 +280,31 @@ Chunks planChunks(const Plan& p) {
   return {size, convCeilDiv(tiles, size), parallel};
 }
 
-// Runs chunk(index, scratch) over every chunk, on threads when the plan says so.
+// Runs chunk(index, scratch, part) over every chunk: part q of c.parts() takes the chunks
+// [q count / parts, (q + 1) count / parts) in turn, on one thread, with one scratch buffer.
 template <typename Fn>
 void forEachChunk(const Chunks& c, Fn chunk) {
-  if (c.parallel) {
-    parallelFor(c.count, 1, [&](int64_t c0, int64_t c1) {
-      CachedVector<float> scratch;
-      for (int64_t i = c0; i < c1; i++) chunk(i, scratch);
-    });
-  } else {
+  const int64_t parts = c.parts();
+  parallelFor(parts, 1, [&](int64_t q0, int64_t q1) {
     CachedVector<float> scratch;
-    for (int64_t i = 0; i < c.count; i++) chunk(i, scratch);
-  }
+    for (int64_t q = q0; q < q1; q++) {
+      for (int64_t i = q * c.count / parts; i < (q + 1) * c.count / parts; i++) chunk(i, scratch, q);
+    }
+  });
+}
+
+// Chunk `index`'s tiles and its two transformed sets in `scratch`: V (input, [36][in][count]) and
+// the output side ([36][out][count]: the forward's GEMM results, the weight gradient's Z).
+struct ChunkBuffers {
+  int64_t t0, count;
+  float* V;
+  float* outSide;
+};
+
+ChunkBuffers chunkBuffers(const Plan& p, const Chunks& chunks, int64_t index, CachedVector<float>& scratch) {
+  const int64_t t0 = index * chunks.size, count = std::min(chunks.size, p.tiles() - t0);
+  scratch.resize(size_t(kPoints * (pointStride(p.in, count) + pointStride(p.out, count))));
+  return {t0, count, scratch.data(), scratch.data() + kPoints * pointStride(p.in, count)};
 }
 
 // The forward of plan p with transformed weights U (transformWeights(.., p.out, p.in, ..)).
@@ -300,11 +315,11 @@ void winogradConvolve(const Plan& p, const CachedVector<float>& U, const float* 
     packed.emplace_back(false, p.out, p.in, 1.0f, U.data() + e * pointStride(p.out, p.in), p.in);
   }
   const Chunks chunks = planChunks(p);
-  forEachChunk(chunks, [&](int64_t index, CachedVector<float>& scratch) {
-    const int64_t t0 = index * chunks.size, count = std::min(chunks.size, p.tiles() - t0);
-    scratch.resize(size_t(kPoints * (pointStride(p.in, count) + pointStride(p.out, count))));
-    float* V = scratch.data();
-    float* M = V + kPoints * pointStride(p.in, count);
+  forEachChunk(chunks, [&](int64_t index, CachedVector<float>& scratch, int64_t) {
+    // Plain variables, not structured bindings: C++17 lambdas may not capture those.
+    const ChunkBuffers b = chunkBuffers(p, chunks, index, scratch);
+    const int64_t t0 = b.t0, count = b.count;
+    float *V = b.V, *M = b.outSide;
     transformInput(p, image, t0, count, V);
     parallelFor(kPoints, 1, [&](int64_t e0, int64_t e1) {
       for (int64_t e = e0; e < e1; e++) {
@@ -349,14 +364,14 @@ void winogradWeightGrad(const ConvShape& s, const float* image, const float* dOu
   const Plan p = forwardPlan(s);
   const Chunks chunks = planChunks(p);
   const int64_t size = kPoints * pointStride(p.out, p.in);
-  // dU[e] = sum over tiles of Z[e] V[e]^T; with whole chunks on threads, each thread sums its own.
-  const int64_t parts = chunks.parallel ? numThreads() : 1;
+  // dU[e] = sum over tiles of Z[e] V[e]^T; each part of the chunks sums into its own copy.
+  const int64_t parts = chunks.parts();
   CachedVector<float> dU(size_t(parts * size), 0.0f);
-  auto chunk = [&](int64_t index, CachedVector<float>& scratch, float* sum) {
-    const int64_t t0 = index * chunks.size, count = std::min(chunks.size, p.tiles() - t0);
-    scratch.resize(size_t(kPoints * (pointStride(p.in, count) + pointStride(p.out, count))));
-    float* V = scratch.data();
-    float* Z = V + kPoints * pointStride(p.in, count);
+  forEachChunk(chunks, [&](int64_t index, CachedVector<float>& scratch, int64_t part) {
+    const ChunkBuffers b = chunkBuffers(p, chunks, index, scratch);
+    const int64_t t0 = b.t0, count = b.count;
+    float *V = b.V, *Z = b.outSide;
+    float* sum = dU.data() + part * size;
     transformInput(p, image, t0, count, V);
     transformOutputGrad(p, dOutput, t0, count, Z);
     parallelFor(kPoints, 1, [&](int64_t e0, int64_t e1) {
@@ -365,23 +380,8 @@ void winogradWeightGrad(const ConvShape& s, const float* image, const float* dOu
               count, 1.0f, sum + e * pointStride(p.out, p.in), p.in);
       }
     });
-  };
-  if (parts > 1) {
-    parallelFor(parts, 1, [&](int64_t q0, int64_t q1) {
-      CachedVector<float> scratch;
-      for (int64_t q = q0; q < q1; q++) {
-        for (int64_t i = q * chunks.count / parts; i < (q + 1) * chunks.count / parts; i++) chunk(i, scratch, dU.data() + q * size);
-      }
-    });
-    parallelFor(size, 4096, [&](int64_t i0, int64_t i1) {
-      for (int64_t q = 1; q < parts; q++) {
-        for (int64_t i = i0; i < i1; i++) dU[size_t(i)] += dU[size_t(q * size + i)];
-      }
-    });
-  } else {
-    CachedVector<float> scratch;
-    for (int64_t i = 0; i < chunks.count; i++) chunk(i, scratch, dU.data());
-  }
+  });
+  addPartialSums(dU.data(), dU.data() + size, parts - 1, size);
   finishWeightGrad(dU.data(), p.out, p.in, dWeight);
 }
 

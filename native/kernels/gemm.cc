@@ -72,7 +72,7 @@ class Scratch {
   size_t capacity_ = 0;
 };
 
-thread_local Scratch sharedA;   // the packed A block, read by every thread of the call
+thread_local Scratch sharedA;   // the packed A block (B when B-stationary), read by every thread of the call
 thread_local Scratch privateB;  // a work item's packed B chunk
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }

@@ -233,6 +233,8 @@ interface Row {
   ours: number | string;
   kernel: number;
   torch: number | string;
+  /** Torch's time with its gradients left as views of dy (NaN: they were not views). */
+  torchView: number;
   low: number;
   high: number;
 }
@@ -242,7 +244,7 @@ const errorText = (e: unknown) => (e instanceof Error ? e.message.split('\n')[0]
 const labelOf = (c: StepOp) => `${c.label}${c.backward ? ' (backward)' : ''}`;
 
 async function timeRow(be: NativeBackend, peer: TorchPeer, suite: string, c: StepOp, f: Flags): Promise<Row> {
-  const ours: number[] = [], kernel: number[] = [], torch: number[] = [];
+  const ours: number[] = [], kernel: number[] = [], torch: number[] = [], torchView: number[] = [];
   let oursError = '', torchError = '';
   const pc = peerCase(c);
   const settle = () => new Promise((r) => setTimeout(r, f.settleMs));
@@ -259,15 +261,17 @@ async function timeRow(be: NativeBackend, peer: TorchPeer, suite: string, c: Ste
     }
     await settle();
     if (!torchError) {
-      const t = await peer.time(pc, f.repeats, f.warmup);
-      if (typeof t === 'string') torchError = t;
-      else torch.push(t);
+      const t = await peer.timeDetailed(pc, f.repeats, f.warmup);
+      if (typeof t.ms === 'string') torchError = t.ms;
+      else torch.push(t.ms);
+      if (t.viewMs !== undefined) torchView.push(t.viewMs);
     }
   }
   const ratios = ours.map((o, i) => (torch[i] ?? NaN) / o).filter(Number.isFinite);
   console.error(`${suite}: ${labelOf(c)}: ours ${oursError || ours.map((x) => fixed(x, 3)).join(' ')} | torch ${torchError || torch.map((x) => fixed(x, 3)).join(' ')} ms`);
   return {
     suite, c, ours: oursError || median(ours), kernel: kernel.length ? median(kernel) : NaN, torch: torchError || median(torch),
+    torchView: torchView.length ? median(torchView) : NaN,
     low: ratios.length ? Math.min(...ratios) : NaN, high: ratios.length ? Math.max(...ratios) : NaN,
   };
 }
@@ -283,12 +287,14 @@ function tableOf(rows: Row[]): string {
     const ratio = has ? (r.torch as number) / (r.ours as number) : NaN;
     if (has) {
       oursTotal += r.c.count * (r.ours as number);
-      torchTotal += r.c.count * (r.torch as number);
+      // torch's real step keeps its view gradients: the whole-step sum takes its view-only time
+      torchTotal += r.c.count * (Number.isFinite(r.torchView) ? r.torchView : (r.torch as number));
     } else complete = false;
     const ms = (t: number | string) => (typeof t === 'number' ? fixed(t, 3) : `— (${t})`);
     const shapes = r.c.shapes.map((s) => `[${s.join(',')}]`).join(' ') + (r.c.attrs && Object.keys(r.c.attrs).length ? ` ${JSON.stringify(r.c.attrs)}` : '');
     const flag = has && ratio < 0.9 ? ' **<0.9**' : '';
-    lines.push(`| ${r.c.label} | ${r.c.backward ? 'bwd' : 'fwd'} | ${shapes} | ${r.c.count} | ${ms(r.ours)} | ${Number.isFinite(r.kernel) ? fixed(r.kernel, 3) : ''} | ${ms(r.torch)} | ${has ? `${fixed(ratio, 2)}×${flag}` : '—'} | ${has ? `${fixed(r.low, 2)}–${fixed(r.high, 2)}×` : ''} |`);
+    const view = Number.isFinite(r.torchView) ? ` (view ${fixed(r.torchView, 3)})` : '';
+    lines.push(`| ${r.c.label} | ${r.c.backward ? 'bwd' : 'fwd'} | ${shapes} | ${r.c.count} | ${ms(r.ours)} | ${Number.isFinite(r.kernel) ? fixed(r.kernel, 3) : ''} | ${ms(r.torch)}${view} | ${has ? `${fixed(ratio, 2)}×${flag}` : '—'} | ${has ? `${fixed(r.low, 2)}–${fixed(r.high, 2)}×` : ''} |`);
   }
   if (rows[0]?.suite !== 'issue') {
     lines.push(`| **whole step** (Σ per step × ms)${complete ? '' : ', timed ops only'} | | | | ${fixed(oursTotal, 1)} | | ${fixed(torchTotal, 1)} | ${fixed(torchTotal / oursTotal, 2)}× | |`);
@@ -330,7 +336,7 @@ async function main(): Promise<void> {
     `Machine: ${cpu.length} × ${cpu[0]?.model ?? 'CPU'}. Ours: ${be.description}, sgemm micro-kernel ${info.simd}. Torch ${torch.torch}, ${torch.threads} threads, BLAS ${torch.blas}.`,
     `Load average (1 / 5 / 15 min) before ${la(loadBefore)}, after ${la(loadAfter)} on ${cpu.length} cores.`,
     '',
-    `Each row: ${f.rounds} rounds of ours then torch, each turn after a ${f.settleMs} ms pause, ${f.warmup} warm-up calls then the median of ${f.repeats} calls; ours is \`backend.op\` (backward: \`backend.opBackward\`) + \`await backend.sync()\` on resident inputs, torch the same call under no_grad (backward: \`torch.autograd.grad\` of a graph built once). Shown: the median of the round medians; "ours / torch speed" = torch ms / ours ms (> 1: ours faster), with the range of the per-round ratios; **<0.9** marks the rows under the issue's floor. "of which kernels": ours inside the kernels alone (the kernel profiler over another ${f.repeats} calls), the rest being per-call overhead (JS, allocation, hand-off to the stream and back). "per step": how many times one training step issues the op; "whole step" sums count × time.`,
+    `Each row: ${f.rounds} rounds of ours then torch, each turn after a ${f.settleMs} ms pause, ${f.warmup} warm-up calls then the median of ${f.repeats} calls; ours is \`backend.op\` (backward: \`backend.opBackward\`) + \`await backend.sync()\` on resident inputs, torch the same call under no_grad (backward: \`torch.autograd.grad\` of a graph built once). Shown: the median of the round medians; "ours / torch speed" = torch ms / ours ms (> 1: ours faster), with the range of the per-round ratios; **<0.9** marks the rows under the issue's floor. "of which kernels": ours inside the kernels alone (the kernel profiler over another ${f.repeats} calls), the rest being per-call overhead (JS, allocation, hand-off to the stream and back). "per step": how many times one training step issues the op; "whole step" sums count × time. Where torch's autograd returns a gradient as a strided view of dy (layout ops' backward, the broadcast of sum's), its time includes \`.contiguous()\` of it, because ours writes contiguous gradients (the same rule as permute's forward); its view-only time is in brackets, and the whole-step sum takes that one, since torch's own step keeps the views (its elementwise kernels read them in place).`,
     '',
     ...sections.flatMap((s) => [s, '']),
   ].join('\n');

@@ -59,10 +59,19 @@ export class TorchPeer {
 
   /** Median wall ms of `repeats` runs after `warmup`, or the peer's error text. */
   async time(c: PeerCase, repeats: number, warmup: number): Promise<number | string> {
+    return (await this.timeDetailed(c, repeats, warmup)).ms;
+  }
+
+  /**
+   * As `time`, plus `viewMs` for a backward whose torch gradients are views of dy: then `ms`
+   * includes making them contiguous (what ours writes) and `viewMs` is the view-only time.
+   */
+  async timeDetailed(c: PeerCase, repeats: number, warmup: number): Promise<{ ms: number | string; viewMs?: number }> {
     const reply = this.next();
     this.child.stdin!.write(`${JSON.stringify({ case: c, repeats, warmup })}\n`);
     const res = await reply;
-    return typeof res.medianMs === 'number' ? res.medianMs : String(res.error);
+    if (typeof res.medianMs !== 'number') return { ms: String(res.error) };
+    return typeof res.viewMs === 'number' ? { ms: res.medianMs, viewMs: res.viewMs } : { ms: res.medianMs };
   }
 
   close(): void {

@@ -145,7 +145,14 @@ def runner(case, gen):
     outs = [o for o in outs if o.requires_grad]
     dys = [torch.rand(o.shape, generator=gen) * 2 - 1 for o in outs]
     wrt = [x for x, d in zip(xs, diff) if d]
-    return lambda: torch.autograd.grad(outs, wrt, dys, retain_graph=True)
+    grad = lambda: torch.autograd.grad(outs, wrt, dys, retain_graph=True)  # noqa: E731
+    # Ours writes every gradient as a contiguous tensor; torch's autograd returns a strided view of
+    # dy for layout ops (permute, concat, sum's broadcast) and leaves the copy to whoever reads it.
+    # So torch copies such a gradient here too, as forward_fn does for permute; the view-only time
+    # is reported beside it (viewMs).
+    if any(not g.is_contiguous() for g in grad()):
+        return lambda: [g.contiguous() for g in grad()], grad
+    return grad
 
 
 def time_case(case, repeats, warmup):
@@ -153,8 +160,12 @@ def time_case(case, repeats, warmup):
     try:
         with torch.no_grad() if not case.get("backward") else torch.enable_grad():
             run = runner(case, gen)
+            view = None
+            if isinstance(run, tuple):
+                run, view = run
             ms = median_ms(run, repeats, warmup)
-        return {"label": case["label"], "backward": bool(case.get("backward")), "medianMs": ms}
+            extra = {"viewMs": median_ms(view, repeats, warmup)} if view else {}
+        return {"label": case["label"], "backward": bool(case.get("backward")), "medianMs": ms, **extra}
     except Exception as e:  # reported per case, the others still run
         return {"label": case["label"], "backward": bool(case.get("backward")), "error": f"{type(e).__name__}: {e}"}
 

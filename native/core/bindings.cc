@@ -59,12 +59,24 @@ static Napi::Object wrapStorage(Napi::Env env, StoragePtr s) {
   return obj;
 }
 
-StoragePtr storageOf(const Napi::Value& v, const char* what) {
-  if (!v.IsObject() || !v.As<Napi::Object>().InstanceOf(NativeBuffer::constructor.Value())) {
-    throw Napi::TypeError::New(v.Env(), std::string(what) + " is not a NativeBuffer");
+// The storage of `v`, or null with `problem` set ("is not a NativeBuffer", "was used after free()").
+// NativeBuffer is the addon's only wrapped class and N-API keeps each addon's wraps apart, so an
+// object napi_unwrap accepts is a NativeBuffer: one lookup instead of a type check and a lookup.
+static StoragePtr tryStorageOf(const Napi::Value& v, const char** problem) {
+  void* wrapped = nullptr;
+  if (!v.IsObject() || napi_unwrap(v.Env(), v, &wrapped) != napi_ok || !wrapped) {
+    *problem = " is not a NativeBuffer";
+    return nullptr;
   }
-  StoragePtr s = NativeBuffer::Unwrap(v.As<Napi::Object>())->storage_;
-  if (!s) throw Napi::Error::New(v.Env(), std::string(what) + " was used after free()");
+  StoragePtr s = static_cast<NativeBuffer*>(wrapped)->storage_;
+  if (!s) *problem = " was used after free()";
+  return s;
+}
+
+StoragePtr storageOf(const Napi::Value& v, const char* what) {
+  const char* problem = nullptr;
+  StoragePtr s = tryStorageOf(v, &problem);
+  if (!s) throw Napi::TypeError::New(v.Env(), std::string(what) + problem);
   return s;
 }
 
@@ -105,19 +117,31 @@ struct PreparedCall {
   std::vector<StoragePtr> keep;
 };
 
+// A view of `s` with `shape`; `what` names the tensor in an error.
+template <class What>
+static TensorView viewOf(Napi::Env env, const Napi::Value& buffer, std::vector<int64_t> shape, std::vector<StoragePtr>& keep, What what) {
+  const char* problem = nullptr;
+  StoragePtr s = tryStorageOf(buffer, &problem);
+  if (!s) throw Napi::TypeError::New(env, what() + problem);
+  TensorView tv;
+  tv.data = s->data;
+  tv.shape = std::move(shape);
+  if (size_t(tv.numel()) > s->size) throw Napi::RangeError::New(env, what() + ": shape larger than its buffer");
+  keep.push_back(std::move(s));
+  return tv;
+}
+
 static void addViews(const Napi::Array& bufs, const Napi::Array& shapes, std::vector<TensorView>& views,
                      std::vector<StoragePtr>& keep, const std::string& kernel, const char* role) {
   if (bufs.Length() != shapes.Length()) throw Napi::Error::New(bufs.Env(), kernel + ": buffer and shape counts differ");
-  for (uint32_t i = 0; i < bufs.Length(); i++) {
-    std::string what = kernel + " " + role + " " + std::to_string(i);
-    StoragePtr s = storageOf(bufs.Get(i), what.c_str());
-    TensorView tv;
-    tv.data = s->data;
+  const uint32_t count = bufs.Length();
+  views.reserve(views.size() + count);
+  for (uint32_t i = 0; i < count; i++) {
     Napi::Array sh = shapes.Get(i).As<Napi::Array>();
-    for (uint32_t d = 0; d < sh.Length(); d++) tv.shape.push_back(int64_t(sh.Get(d).ToNumber().DoubleValue()));
-    if (size_t(tv.numel()) > s->size) throw Napi::RangeError::New(bufs.Env(), what + ": shape larger than its buffer");
-    views.push_back(tv);
-    keep.push_back(s);
+    std::vector<int64_t> shape(sh.Length());
+    for (uint32_t d = 0; d < shape.size(); d++) shape[d] = int64_t(sh.Get(d).ToNumber().DoubleValue());
+    // the tensor's name is only spelled out on an error (building it each call cost ~1 µs)
+    views.push_back(viewOf(bufs.Env(), bufs.Get(i), std::move(shape), keep, [&] { return kernel + " " + role + " " + std::to_string(i); }));
   }
 }
 
@@ -131,6 +155,46 @@ static std::shared_ptr<PreparedCall> prepare(const Napi::CallbackInfo& info) {
   addViews(info[1].As<Napi::Array>(), info[2].As<Napi::Array>(), p->call.in, p->keep, p->call.name, "input");
   addViews(info[3].As<Napi::Array>(), info[4].As<Napi::Array>(), p->call.out, p->keep, p->call.name, "output");
   p->call.attrs = parseAttrs(info[5]);
+  return p;
+}
+
+// The per-kernel-call fast path (what the native backend's run uses): reading arrays of buffers
+// and of shapes element by element cost more N-API calls than a small kernel's work.
+// args: kernel index (kernelIndex), attrs (object or undefined), meta, buffers...
+// meta (Float64Array): nIn, nOut, then each tensor's rank and dims, inputs first; the buffers
+// follow as arguments in the same order.
+static std::shared_ptr<PreparedCall> prepareIndexed(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const KernelEntry* k = info[0].IsNumber() ? kernelAt(info[0].As<Napi::Number>().Int32Value()) : nullptr;
+  if (!k) throw Napi::Error::New(env, "enqueueIndexed: no kernel with index " + info[0].ToString().Utf8Value());
+  auto p = std::make_shared<PreparedCall>();
+  p->call.name = k->name;
+  p->fn = k->fn;
+  p->cost = k->cost;
+  if (!info[2].IsTypedArray() || info[2].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+    throw Napi::TypeError::New(env, k->name + ": enqueueIndexed expects a Float64Array of shapes");
+  }
+  Napi::Float64Array meta = info[2].As<Napi::Float64Array>();
+  const double* m = meta.Data();
+  const size_t len = meta.ElementLength();
+  const size_t nIn = len >= 2 ? size_t(m[0]) : 0, nOut = len >= 2 ? size_t(m[1]) : 0;
+  if (len < 2 || info.Length() != 3 + nIn + nOut) throw Napi::Error::New(env, k->name + ": buffer and shape counts differ");
+  p->call.in.reserve(nIn);
+  p->call.out.reserve(nOut);
+  p->keep.reserve(nIn + nOut);
+  size_t at = 2;
+  for (size_t t = 0; t < nIn + nOut; t++) {
+    const size_t rank = at < len ? size_t(m[at++]) : len;
+    if (at + rank > len) throw Napi::Error::New(env, k->name + ": shapes are truncated");
+    std::vector<int64_t> shape(m + at, m + at + rank);
+    at += rank;
+    const bool input = t < nIn;
+    const size_t i = input ? t : t - nIn;
+    TensorView tv = viewOf(env, info[3 + t], std::move(shape), p->keep,
+                           [&] { return k->name + (input ? " input " : " output ") + std::to_string(i); });
+    (input ? p->call.in : p->call.out).push_back(std::move(tv));
+  }
+  if (info[1].IsObject()) p->call.attrs = parseAttrs(info[1]);
   return p;
 }
 
@@ -260,8 +324,7 @@ static Napi::Value Read(const Napi::CallbackInfo& info) {
       });
 }
 
-static Napi::Value Enqueue(const Napi::CallbackInfo& info) {
-  auto p = prepare(info);
+static void submit(std::shared_ptr<PreparedCall> p) {
   Stream::Task task = [p] { runPrepared(*p); };
   bool ran = false;
   if (runsInline(*p) && defaultStream().idleHint()) {
@@ -269,7 +332,20 @@ static Napi::Value Enqueue(const Napi::CallbackInfo& info) {
     ran = defaultStream().runIfIdle(task);
   }
   if (!ran) defaultStream().enqueue(std::move(task));
+}
+
+static Napi::Value Enqueue(const Napi::CallbackInfo& info) {
+  submit(prepare(info));
   return info.Env().Undefined();
+}
+
+static Napi::Value EnqueueIndexed(const Napi::CallbackInfo& info) {
+  submit(prepareIndexed(info));
+  return info.Env().Undefined();
+}
+
+static Napi::Value KernelIndex(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), kernelIndex(info[0].ToString().Utf8Value()));
 }
 
 static Napi::Value Sync(const Napi::CallbackInfo& info) {
@@ -422,6 +498,8 @@ void registerRuntimeBindings(Napi::Env env, Napi::Object exports) {
   exports.Set("fromArray", Napi::Function::New(env, FromArray));
   exports.Set("read", Napi::Function::New(env, Read));
   exports.Set("enqueue", Napi::Function::New(env, Enqueue));
+  exports.Set("enqueueIndexed", Napi::Function::New(env, EnqueueIndexed));
+  exports.Set("kernelIndex", Napi::Function::New(env, KernelIndex));
   exports.Set("sync", Napi::Function::New(env, Sync));
   exports.Set("timeKernel", Napi::Function::New(env, TimeKernel));
   exports.Set("info", Napi::Function::New(env, Info));

@@ -68,6 +68,15 @@ void registerKernel(const char* name, KernelFn fn, KernelCost cost);
 // The kernel of that name (nullptr if none), and its cost class in *cost when asked.
 KernelFn findKernel(const std::string& name, KernelCost* cost = nullptr);
 std::vector<std::string> kernelNames();
+// Kernels by number, for calls that name theirs once (enqueueIndexed): the index of `name` (stable
+// for the process), or -1; and the kernel at an index (nullptr when out of range).
+struct KernelEntry {
+  std::string name;
+  KernelFn fn;
+  KernelCost cost;
+};
+int kernelIndex(const std::string& name);
+const KernelEntry* kernelAt(int index);
 
 struct KernelRegistrar {
   KernelRegistrar(const char* name, KernelFn fn, KernelCost cost) { registerKernel(name, fn, cost); }

@@ -42,29 +42,40 @@ CEFM_SIMD_VARIANTS(layerNormRows, (const float* x, const float* w, const float* 
                    (x, w, b, y, rows, D, eps))
 
 // With g = dy·w and x̂ = (x − mean)·rstd: dx = rstd (g − mean(g) − x̂ mean(g x̂)); the rows'
-// dy·x̂ and dy are added into this block's dweight / dbias partial sums.
+// dy·x̂ and dy are added into this block's dweight / dbias partial sums. Two passes over a row:
+// the first gathers Σx, Σx², Σg and Σg·x about a shift (the row's first value, so a large common
+// offset cancels before squaring), the second writes dx.
 template <int W>
 CEFM_SIMD_INLINE void layerNormBackwardRows(const float* x, const float* w, const float* dy, float* dx, int64_t rows, int64_t D, float eps,
                                             float* dwPart, float* dbPart) {
   using namespace simd;
   for (int64_t r = 0; r < rows; r++, x += D, dy += D, dx += D) {
-    const RowStats st = rowStats<W>(x, D, eps);
-    const VF<W> m = splat<W>(st.mean), rstd = splat<W>(st.rstd), zero = splat<W>(0.0f);
-    VF<W> sg = zero, sgc = zero;  // Σ g, Σ g (x − mean)
+    const float shift = D ? x[0] : 0.0f;
+    const VF<W> sv = splat<W>(shift), zero = splat<W>(0.0f);
+    VF<W> sx = zero, sxx = zero, sg = zero, sgx = zero;
     int64_t i = 0;
     for (; i + W <= D; i += W) {
-      VF<W> g = load<W>(dy + i) * load<W>(w + i);
+      const VF<W> xs = load<W>(x + i) - sv, g = load<W>(dy + i) * load<W>(w + i);
+      sx += xs;
+      sxx += xs * xs;
       sg += g;
-      sgc += g * (load<W>(x + i) - m);
+      sgx += g * xs;
     }
-    if (i < D) {  // padded lanes: dy = 0 gives g = 0
+    if (i < D) {  // padded lanes: x = shift and dy = 0 contribute nothing
       const int64_t k = D - i;
-      VF<W> g = loadPartial<W>(dy + i, k, 0.0f) * loadPartial<W>(w + i, k, 0.0f);
+      const VF<W> xs = loadPartial<W>(x + i, k, shift) - sv, g = loadPartial<W>(dy + i, k, 0.0f) * loadPartial<W>(w + i, k, 0.0f);
+      sx += xs;
+      sxx += xs * xs;
       sg += g;
-      sgc += g * (loadPartial<W>(x + i, k, 0.0f) - m);
+      sgx += g * xs;
     }
-    const VF<W> meanG = splat<W>(float(hsum<W>(sg) / double(D)));
-    const VF<W> meanGXhat = splat<W>(float(hsum<W>(sgc) * st.rstd / double(D)));
+    const double n = double(D), meanS = hsum<W>(sx) / n, sumG = hsum<W>(sg);
+    const double var = std::max(0.0, hsum<W>(sxx) / n - meanS * meanS);
+    const float rstdF = float(1.0 / std::sqrt(var + eps));
+    const VF<W> m = splat<W>(float(shift + meanS)), rstd = splat<W>(rstdF);
+    const VF<W> meanG = splat<W>(float(sumG / n));
+    // Σ g (x − mean) = Σ g (x − shift) − (mean − shift) Σ g
+    const VF<W> meanGXhat = splat<W>(float((hsum<W>(sgx) - meanS * sumG) * rstdF / n));
     for (i = 0; i < D; i += W) {
       const int64_t k = std::min<int64_t>(W, D - i);
       VF<W> dyv = loadN<W>(dy + i, k, 0.0f), xhat = (loadN<W>(x + i, k, 0.0f) - m) * rstd;

@@ -7,6 +7,8 @@
 
 #include "../core/kernel.h"
 #include "../core/parallel.h"
+#include "reduce_core.h"
+#include "simd.h"
 
 namespace cefm {
 
@@ -117,7 +119,7 @@ bool isTiling2x2(const PoolPlan& p, const Attrs& a) {
 }
 
 // The max of a, b, c, d scanned in that order with argmaxTap's rule (first maximum, NaN wins).
-inline float max4(float a, float b, float c, float d) {
+CEFM_SIMD_INLINE float max4(float a, float b, float c, float d) {
   float m = a;
   m = b > m || b != b ? b : m;
   m = c > m || c != c ? c : m;
@@ -125,22 +127,30 @@ inline float max4(float a, float b, float c, float d) {
   return m;
 }
 
+// The 2×2 loops are plain scalar code, compiled once per SIMD level (CEFM_SIMD_VARIANTS) so the
+// compiler vectorises them at the machine's width.
+template <int W>
+CEFM_SIMD_INLINE void maxPool2x2ForwardRows(const PoolPlan& p, const float* x, float* y, int64_t r0, int64_t r1) {
+  for (int64_t r = r0; r < r1; r++) {
+    const float* top = x + (r / p.OH) * p.H * p.W + (r % p.OH) * 2 * p.W;  // input row 2·oy of the plane
+    const float* bottom = top + p.W;
+    float* yr = y + r * p.OW;
+    for (int64_t ox = 0; ox < p.OW; ox++) yr[ox] = max4(top[2 * ox], top[2 * ox + 1], bottom[2 * ox], bottom[2 * ox + 1]);
+  }
+}
+CEFM_SIMD_VARIANTS(maxPool2x2ForwardRows, (const PoolPlan& p, const float* x, float* y, int64_t r0, int64_t r1), (p, x, y, r0, r1))
+
 void maxPool2x2Forward(const PoolPlan& p, const float* x, float* y) {
-  parallelFor(p.planes * p.OH, std::max<int64_t>(1, 8192 / std::max<int64_t>(1, p.OW)), [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; r++) {
-      const float* top = x + (r / p.OH) * p.H * p.W + (r % p.OH) * 2 * p.W;  // input row 2·oy of the plane
-      const float* bottom = top + p.W;
-      float* yr = y + r * p.OW;
-      for (int64_t ox = 0; ox < p.OW; ox++) yr[ox] = max4(top[2 * ox], top[2 * ox + 1], bottom[2 * ox], bottom[2 * ox + 1]);
-    }
-  });
+  parallelFor(p.planes * p.OH, std::max<int64_t>(1, 8192 / std::max<int64_t>(1, p.OW)),
+              [&](int64_t r0, int64_t r1) { maxPool2x2ForwardRowsSimd(p, x, y, r0, r1); });
 }
 
 // dx of one window: dy on the tap argmaxTap picks, 0 on the others. The row loop is branch-free
 // (random data defeats a branch predictor) and ignores NaN; a row that holds a NaN is redone tap
 // by tap with argmaxTap's rule.
-void maxPool2x2BackwardRow(const float* top, const float* bottom, const float* g, float* dTop, float* dBottom,
-                           int64_t ow) {
+template <int W>
+CEFM_SIMD_INLINE void maxPool2x2BackwardRow(const float* top, const float* bottom, const float* g, float* dTop, float* dBottom,
+                                            int64_t ow) {
   int anyNan = 0;
   for (int64_t ox = 0; ox < ow; ox++) {
     const float a = top[2 * ox], b = top[2 * ox + 1], c = bottom[2 * ox], d = bottom[2 * ox + 1];
@@ -168,13 +178,19 @@ void maxPool2x2BackwardRow(const float* top, const float* bottom, const float* g
   }
 }
 
+template <int W>
+CEFM_SIMD_INLINE void maxPool2x2BackwardRows(const PoolPlan& p, const float* x, const float* dy, float* dx, int64_t r0, int64_t r1) {
+  for (int64_t r = r0; r < r1; r++) {
+    const int64_t offset = (r / p.OH) * p.H * p.W + (r % p.OH) * 2 * p.W;
+    maxPool2x2BackwardRow<W>(x + offset, x + offset + p.W, dy + r * p.OW, dx + offset, dx + offset + p.W, p.OW);
+  }
+}
+CEFM_SIMD_VARIANTS(maxPool2x2BackwardRows, (const PoolPlan& p, const float* x, const float* dy, float* dx, int64_t r0, int64_t r1),
+                   (p, x, dy, dx, r0, r1))
+
 void maxPool2x2Backward(const PoolPlan& p, const float* x, const float* dy, float* dx) {
-  parallelFor(p.planes * p.OH, std::max<int64_t>(1, 8192 / std::max<int64_t>(1, p.OW)), [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; r++) {
-      const int64_t offset = (r / p.OH) * p.H * p.W + (r % p.OH) * 2 * p.W;
-      maxPool2x2BackwardRow(x + offset, x + offset + p.W, dy + r * p.OW, dx + offset, dx + offset + p.W, p.OW);
-    }
-  });
+  parallelFor(p.planes * p.OH, std::max<int64_t>(1, 8192 / std::max<int64_t>(1, p.OW)),
+              [&](int64_t r0, int64_t r1) { maxPool2x2BackwardRowsSimd(p, x, dy, dx, r0, r1); });
 }
 
 // max with argmaxTap's value rule (a NaN replaces anything, and stays), written without
@@ -234,6 +250,10 @@ void poolForward(PoolKind kind, KernelCall& c) {
   PoolPlan p = makePlan(kind, x, y.shape, c.attrs);
   if (isTiling2x2(p, c.attrs)) {
     maxPool2x2Forward(p, x.data, y.data);
+    return;
+  }
+  if (kind == PoolKind::Adaptive && p.OH == 1 && p.OW == 1) {  // global pooling: the threaded, vectorised mean of each plane
+    reduceDims(ReduceTerm::Sum, {x.data}, {p.planes, p.H * p.W}, {false, true}, y.data, 1.0f / float(p.H * p.W));
     return;
   }
   if (kind == PoolKind::Max && c.attrs.ints("dilation")[1] == 1) {

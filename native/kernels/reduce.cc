@@ -114,6 +114,23 @@ constexpr int64_t kColumnChunk = 256;
 // Float accumulators are flushed into double ones after this many reduced positions.
 constexpr int64_t kFlushEvery = 64;
 
+// acc[l] += Term(a[l], b[l], shift[l]) for l < n (shift may be null: 0).
+template <int W, class Term>
+CEFM_SIMD_INLINE void accumulateTerms(float* acc, const float* a, const float* b, const float* shift, int64_t n) {
+  int64_t l = 0;
+  for (; l + W <= n; l += W) {
+    VF<W> c = shift ? simd::load<W>(shift + l) : VF<W>{};
+    simd::store<W>(acc + l, simd::load<W>(acc + l) + simd::termAt<W, Term>(a, b, l, c));
+  }
+  if (l < n) {
+    const int64_t r = n - l;
+    VF<W> c = shift ? simd::loadPartial<W>(shift + l, r, 0.0f) : VF<W>{};
+    VF<W> bv = Term::usesB ? simd::loadPartial<W>(b + l, r, 0.0f) : VF<W>{};
+    VF<W> t = Term::template at<W>(simd::loadPartial<W>(a + l, r, 0.0f), bv, c);
+    simd::storePartial<W>(acc + l, simd::loadPartial<W>(acc + l, r, 0.0f) + t, r);
+  }
+}
+
 template <int W, class Term>
 CEFM_SIMD_INLINE void columnsLoop(const ReduceOperands& in, const ReducePlan& p, int64_t g, int64_t l0, int64_t l1, int64_t j0,
                                   int64_t j1, double* dst) {
@@ -126,18 +143,7 @@ CEFM_SIMD_INLINE void columnsLoop(const ReduceOperands& in, const ReducePlan& p,
     const float* a = in.a + off;
     const float* b = Term::usesB ? in.b + off : nullptr;
     const float* shift = in.shift ? in.shift + outBase : nullptr;
-    int64_t l = 0;
-    for (; l + W <= n; l += W) {
-      VF<W> c = shift ? simd::load<W>(shift + l) : VF<W>{};
-      simd::store<W>(acc + l, simd::load<W>(acc + l) + simd::termAt<W, Term>(a, b, l, c));
-    }
-    if (l < n) {
-      const int64_t r = n - l;
-      VF<W> c = shift ? simd::loadPartial<W>(shift + l, r, 0.0f) : VF<W>{};
-      VF<W> bv = Term::usesB ? simd::loadPartial<W>(b + l, r, 0.0f) : VF<W>{};
-      VF<W> t = Term::template at<W>(simd::loadPartial<W>(a + l, r, 0.0f), bv, c);
-      simd::storePartial<W>(acc + l, simd::loadPartial<W>(acc + l, r, 0.0f) + t, r);
-    }
+    accumulateTerms<W, Term>(acc, a, b, shift, n);
     if ((j - j0) % kFlushEvery == kFlushEvery - 1 || j == j1 - 1) {
       for (int64_t i = 0; i < n; i++) dst[i] += acc[i];
       std::fill(acc, acc + n, 0.0f);
@@ -159,6 +165,39 @@ CEFM_SIMD_VARIANTS(reduceColumns,
                    (ReduceTerm term, const ReduceOperands& in, const ReducePlan& p, int64_t g, int64_t l0, int64_t l1, int64_t j0,
                     int64_t j1, double* dst),
                    (term, in, p, g, l0, l1, j0, j1, dst))
+
+// Columns over few reduced positions (a batch of 8 summed into a broadcast gradient): each chunk's
+// float sums go straight to out, without the double partials and the second pass over them. The
+// sums are the ones columnsLoop makes (float over ≤ kFlushEvery positions, scaled in double).
+template <int W, class Term>
+CEFM_SIMD_INLINE void columnsDirectLoop(const ReduceOperands& in, const ReducePlan& p, int64_t g, int64_t l0, int64_t l1, float* out,
+                                        float scale) {
+  float acc[kColumnChunk];
+  const int64_t n = l1 - l0, outBase = g * p.L + l0, J = int64_t(p.runOff.size());
+  std::fill(acc, acc + n, 0.0f);
+  const float* shift = in.shift ? in.shift + outBase : nullptr;
+  for (int64_t j = 0; j < J; j++) {
+    const int64_t off = p.outerOff[size_t(g)] + p.runOff[size_t(j)] + l0;
+    const float* a = in.a + off;
+    const float* b = Term::usesB ? in.b + off : nullptr;
+    accumulateTerms<W, Term>(acc, a, b, shift, n);
+  }
+  for (int64_t i = 0; i < n; i++) out[outBase + i] = float(double(acc[i]) * scale);
+}
+
+template <int W>
+CEFM_SIMD_INLINE void reduceColumnsDirect(ReduceTerm term, const ReduceOperands& in, const ReducePlan& p, int64_t g, int64_t l0,
+                                          int64_t l1, float* out, float scale) {
+  switch (term) {
+    case ReduceTerm::Sum: columnsDirectLoop<W, simd::TermSum>(in, p, g, l0, l1, out, scale); break;
+    case ReduceTerm::CenteredSquare: columnsDirectLoop<W, simd::TermCenteredSquare>(in, p, g, l0, l1, out, scale); break;
+    case ReduceTerm::CenteredProduct: columnsDirectLoop<W, simd::TermCenteredProduct>(in, p, g, l0, l1, out, scale); break;
+  }
+}
+CEFM_SIMD_VARIANTS(reduceColumnsDirect,
+                   (ReduceTerm term, const ReduceOperands& in, const ReducePlan& p, int64_t g, int64_t l0, int64_t l1, float* out,
+                    float scale),
+                   (term, in, p, g, l0, l1, out, scale))
 
 // Work of one task: a range of outputs (rows) or one chunk of a group's outputs (columns), over
 // a block of the reduced runs.
@@ -183,6 +222,15 @@ void reducePlanned(ReduceTerm term, const ReduceOperands& in, const ReducePlan& 
   // Few tasks for the threads: also split the reduced runs into blocks, summed afterwards.
   const int64_t T = int64_t(tasks.size());
   const int64_t blocks = T >= kTasks ? 1 : std::max<int64_t>(1, std::min(J / 8, (kTasks + T - 1) / std::max<int64_t>(T, 1)));
+  if (!p.rows && blocks == 1 && J <= kFlushEvery) {
+    parallelFor(T, 1, [&](int64_t w0, int64_t w1) {
+      for (int64_t w = w0; w < w1; w++) {
+        const ReduceTask& t = tasks[size_t(w)];
+        reduceColumnsDirectSimd(term, in, p, t.first / p.L, t.first % p.L, t.first % p.L + t.count, out, scale);
+      }
+    });
+    return;
+  }
   std::vector<double> partial(size_t(blocks * nOut));
   parallelFor(T * blocks, 1, [&](int64_t w0, int64_t w1) {
     for (int64_t w = w0; w < w1; w++) {

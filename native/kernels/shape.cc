@@ -6,6 +6,7 @@
 
 #include "../core/kernel.h"
 #include "../core/parallel.h"
+#include "simd.h"
 
 namespace cefm {
 
@@ -50,6 +51,46 @@ StridedCopy coalesce(const StridedCopy& c) {
 
 constexpr int64_t kTile = 32;
 
+// d[i·ds + j] = s[j·ss + i] for i < ni, j < nj: a 2-D transpose. Full 8×8 blocks go through
+// registers (AVX: unpack, shuffle, 128-bit swap) where the CPU has it, the edges one by one.
+#if defined(CEFM_X86)
+CEFM_TARGET_AVX2 __attribute__((noinline)) void transposeBlocks8(const float* s, int64_t ss, float* d, int64_t ds, int64_t ni,
+                                                                  int64_t nj) {
+  for (int64_t i0 = 0; i0 + 8 <= ni; i0 += 8)
+    for (int64_t j0 = 0; j0 + 8 <= nj; j0 += 8) {
+      const float* sb = s + j0 * ss + i0;
+      float* db = d + i0 * ds + j0;
+      __m256 r0 = _mm256_loadu_ps(sb), r1 = _mm256_loadu_ps(sb + ss), r2 = _mm256_loadu_ps(sb + 2 * ss), r3 = _mm256_loadu_ps(sb + 3 * ss);
+      __m256 r4 = _mm256_loadu_ps(sb + 4 * ss), r5 = _mm256_loadu_ps(sb + 5 * ss), r6 = _mm256_loadu_ps(sb + 6 * ss), r7 = _mm256_loadu_ps(sb + 7 * ss);
+      __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+      __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5), t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+      __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE), u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+      __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE), u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+      _mm256_storeu_ps(db, _mm256_permute2f128_ps(u0, u4, 0x20));
+      _mm256_storeu_ps(db + ds, _mm256_permute2f128_ps(u1, u5, 0x20));
+      _mm256_storeu_ps(db + 2 * ds, _mm256_permute2f128_ps(u2, u6, 0x20));
+      _mm256_storeu_ps(db + 3 * ds, _mm256_permute2f128_ps(u3, u7, 0x20));
+      _mm256_storeu_ps(db + 4 * ds, _mm256_permute2f128_ps(u0, u4, 0x31));
+      _mm256_storeu_ps(db + 5 * ds, _mm256_permute2f128_ps(u1, u5, 0x31));
+      _mm256_storeu_ps(db + 6 * ds, _mm256_permute2f128_ps(u2, u6, 0x31));
+      _mm256_storeu_ps(db + 7 * ds, _mm256_permute2f128_ps(u3, u7, 0x31));
+    }
+}
+#endif
+
+void transpose2d(const float* s, int64_t ss, float* d, int64_t ds, int64_t ni, int64_t nj) {
+  int64_t fi = 0, fj = 0;  // the extent the 8×8 blocks covered
+#if defined(CEFM_X86)
+  if (simd::width() >= 8) {
+    transposeBlocks8(s, ss, d, ds, ni, nj);
+    fi = ni & ~int64_t(7);
+    fj = nj & ~int64_t(7);
+  }
+#endif
+  for (int64_t i = 0; i < ni; i++)
+    for (int64_t j = i < fi ? fj : 0; j < nj; j++) d[i * ds + j] = s[j * ss + i];
+}
+
 // The last two dims form 2-D blocks (rows x cols); the dims before them are the outer loop.
 void runCopy(const StridedCopy& raw, const float* src, float* dst) {
   for (int64_t n : raw.shape)
@@ -89,6 +130,15 @@ void runCopy(const StridedCopy& raw, const float* src, float* dst) {
       // tiles keep both the strided reads and the strided writes inside a few cache lines
       for (int64_t c0 = 0; c0 < cols; c0 += kTile) {
         const int64_t c1 = std::min(cols, c0 + kTile);
+        // one side contiguous along rows, the other along columns: a 2-D transpose
+        if (sr == 1 && dc == 1) {
+          transpose2d(src + so + r0 + c0 * sc, sc, dst + doff + r0 * dr + c0, dr, r1 - r0, c1 - c0);
+          continue;
+        }
+        if (sc == 1 && dr == 1) {
+          transpose2d(src + so + r0 * sr + c0, sr, dst + doff + c0 * dc + r0, dc, c1 - c0, r1 - r0);
+          continue;
+        }
         for (int64_t r = r0; r < r1; r++) {
           const float* s = src + so + r * sr;
           float* d = dst + doff + r * dr;

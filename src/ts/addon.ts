@@ -26,6 +26,13 @@ export interface NativeAddon {
   fromArray(a: Float32Array): NativeBufferHandle;
   read(b: NativeBufferHandle): Promise<Float32Array>;
   enqueue(kernel: string, inputs: NativeBufferHandle[], inShapes: number[][], outputs: NativeBufferHandle[], outShapes: number[][], attrs: object): void;
+  /**
+   * enqueue with the kernel named by kernelIndex and the shapes packed in `meta` (nIn, nOut, then
+   * each tensor's rank and dims, inputs first); the buffers follow in the same order.
+   */
+  enqueueIndexed(kernel: number, attrs: object | undefined, meta: Float64Array, ...buffers: NativeBufferHandle[]): void;
+  /** A kernel's index for enqueueIndexed, or -1 when the addon has no such kernel. */
+  kernelIndex(name: string): number;
   sync(): Promise<void>;
   timeKernel(kernel: string, inputs: NativeBufferHandle[], inShapes: number[][], outputs: NativeBufferHandle[], outShapes: number[][], attrs: object, repeats: number): Promise<number[]>;
   info(): NativeInfo;

@@ -57,6 +57,14 @@ export interface Backend {
   settled?(): Promise<void>;
   /** Optional: device memory held by live tensors (pooled but unused memory not counted). */
   memory?(): { bytes: number; buffers: number };
+  /**
+   * Optional: a tensor of `shape` (same element count) sharing `t`'s storage. Where a backend has
+   * it, views (reshape) and pass-through gradients (add) cost no copy; in-place kernels first give
+   * their target storage of its own (copy on write), so no alias ever sees another's write.
+   */
+  alias?(t: DeviceTensor, shape: number[]): DeviceTensor;
+  /** With alias: before an in-place write, give `t` storage no other tensor shares. */
+  makeExclusive?(t: DeviceTensor): void;
   /** True on a software adapter (a CPU emulating a GPU): slow, sized down by benchmarks. */
   readonly software?: boolean;
   cost(name: string, shapes: number[][], attrs?: Attrs): OpCost;
@@ -78,15 +86,20 @@ export abstract class BackendBase implements Backend {
   abstract run(kernel: string, inputs: DeviceTensor[], outputs: DeviceTensor[], attrs: Attrs, options?: RunOptions): void;
   abstract sync(): Promise<void>;
   abstract dispose(): Promise<void>;
+  alias?(t: DeviceTensor, shape: number[]): DeviceTensor;
+  makeExclusive?(t: DeviceTensor): void;
 
   op(name: string, inputs: DeviceTensor[], attrs: Attrs = {}, options?: RunOptions): DeviceTensor[] {
     const def = getOp(name);
     const shapes = inputs.map((t) => t.shape);
     const norm = def.normalize(shapes, attrs);
     const outShapes = def.outputShapes(shapes, norm);
+    if (def.view && this.alias) return [this.alias(inputs[0], outShapes[0])];
     const outputs = outShapes.map((s, i) => {
       const src = def.inplace?.[i];
-      return src === undefined ? this.empty(s) : inputs[src];
+      if (src === undefined) return this.empty(s);
+      this.makeExclusive?.(inputs[src]);
+      return inputs[src];
     });
     this.run(name, inputs, outputs, norm, options);
     return outputs;
@@ -107,10 +120,22 @@ export abstract class BackendBase implements Backend {
       }
     });
     const diff = def.differentiable(shapes, norm);
+    if (def.gradIsSummedDy && this.alias) return inputs.map((t, i) => (diff[i] ? this.sumToShape(dOutputs[0], t.shape) : null));
     const grads = inputs.map((t, i) => (diff[i] ? this.empty(t.shape) : null));
     const call = backwardCall(name, inputs, outputs, dOutputs, grads);
     this.run(call.kernel, call.inputs, call.outputs, norm);
     return grads;
+  }
+
+  /** dy summed over the dims `shape` was broadcast along (a view of dy where none was), as `shape`. */
+  private sumToShape(dy: DeviceTensor, shape: number[]): DeviceTensor {
+    if (numel(shape) === numel(dy.shape)) return this.alias!(dy, shape);
+    const lead = dy.shape.length - shape.length;
+    const dims = dy.shape.flatMap((d, k) => (k < lead || (shape[k - lead] === 1 && d !== 1) ? [k] : []));
+    const [summed] = this.op('sum', [dy], { dims, keepdim: true });
+    const out = this.alias!(summed, shape);
+    summed.dispose();
+    return out;
   }
 
   async forward(name: string, inputs: HostTensor[], attrs: Attrs = {}, options?: RunOptions): Promise<HostTensor[]> {

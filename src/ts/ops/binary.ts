@@ -34,6 +34,7 @@ function binaryOp(name: BinaryOpName) {
       return [broadcastShapes(a, b)!];
     },
     differentiable: () => [true, true],
+    gradIsSummedDy: name === 'add',
     cost([a, b]) {
       const n = numel(broadcastShapes(a, b)!);
       return { flops: n, bytes: 4 * (numel(a) + numel(b) + n) };

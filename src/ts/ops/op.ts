@@ -41,6 +41,17 @@ export interface OpDef<A extends Attrs = Attrs> {
   gradOutputs?: boolean[];
   /** Outputs that alias inputs on the device (in-place update): output index -> input index. */
   inplace?: Record<number, number>;
+  /**
+   * The one output holds input 0's values in the same order (reshape): a backend that shares
+   * storage between tensors (Backend.alias) returns a view instead of running the kernel.
+   */
+  view?: boolean;
+  /**
+   * Every input's gradient is dOutput 0 summed over the dims the input was broadcast along (add,
+   * reshape): a backend with Backend.alias returns dOutput 0 itself where the sizes match and a
+   * `sum` elsewhere, instead of running the backward kernel (which stays the reference path).
+   */
+  gradIsSummedDy?: boolean;
   cost(shapes: number[][], attrs: A): OpCost;
   /** Cost of the backward kernel; default: twice the forward's FLOPs and bytes. */
   backwardCost?(shapes: number[][], attrs: A): OpCost;
@@ -69,6 +80,12 @@ export function defineOp<A extends Attrs>(def: OpDef<A>): OpDef<A> {
 export function rejectUnknownAttrs<A extends Attrs>(op: string, normalize: OpDef<A>['normalize']): OpDef<A>['normalize'] {
   return (shapes, attrs) => {
     const given = attrs ?? {};
+    // Fast path (every op call comes here): every given key is one the result names. Otherwise
+    // normalize runs again under a Proxy that records the keys it reads (normalize is pure).
+    const plain = normalize(shapes, given);
+    let covered = true;
+    for (const k in given) if (given[k] !== undefined && !Object.prototype.hasOwnProperty.call(plain, k)) covered = false;
+    if (covered) return plain;
     const read = new Set<string>();
     const watched = new Proxy(given, {
       get(target, key, receiver) {

@@ -100,11 +100,16 @@ interface ReshapeAttrs extends Attrs {
   shape: number[];
 }
 
-/** x.reshape(shape) with at most one -1; the data are copied (tensors are always contiguous). */
+/**
+ * x.reshape(shape) with at most one -1. Tensors are always contiguous, so the result is a view
+ * where the backend shares storage (native) and a copy elsewhere.
+ */
 export const reshape = defineOp<ReshapeAttrs>({
   name: 'reshape',
   inputs: ['x'],
   outputs: ['y'],
+  view: true,
+  gradIsSummedDy: true,
   normalize(shapes, attrs) {
     const x = oneInput('reshape', shapes);
     const shape = intList('reshape', shapes, attrs, 'shape');

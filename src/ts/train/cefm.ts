@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as F from '../autograd/functional.js';
 import { noGrad, withGraph } from '../autograd/graph.js';
-import type { Parameter } from '../autograd/tensor.js';
+import type { Parameter, Tensor } from '../autograd/tensor.js';
 import type { Backend } from '../backend/backend.js';
 import { type Mask, type RgbImage, maskFromLogits, readMask, readRgb, resizeMask } from '../data/image.js';
 import { toModelInput } from '../models/input.js';
@@ -88,6 +88,37 @@ export async function predictMask(model: MultitaskNet, pre: Preprocessing, image
   const logits = await noGrad(async () => model.forward(F.constant(model.be, x)).maskLogits.toHost());
   const s = pre.image_size;
   return resizeMask(maskFromLogits(s, s, logits.data), image.width, image.height);
+}
+
+/**
+ * A multi-task model as the backbone's teacher: its melanoma probability on the student's own
+ * (augmented) input, resized to the teacher's input size. Both must normalise images the same way.
+ */
+function openTeacher(file: string, be: Backend, student: Preprocessing): { model: MultitaskNet; melanomaProbability: (x: Tensor) => Tensor } {
+  const m = loadModelFile(file, be);
+  const fail = (why: string) => {
+    m.model.dispose();
+    return new CefmError(`--distill: ${why}`, { file });
+  };
+  if (m.config.arch !== 'multitask') throw fail('not a multi-task model');
+  const t = m.preprocessing;
+  if (JSON.stringify([t.mean, t.std, t.color_constancy ?? null]) !== JSON.stringify([student.mean, student.std, student.color_constancy ?? null])) {
+    throw fail(`its preprocessing (${JSON.stringify(t)}) differs from the backbone's (${JSON.stringify(student)})`);
+  }
+  const model = m.model as MultitaskNet;
+  model.eval().setTrainable(false);
+  return {
+    model,
+    melanomaProbability: (x) => {
+      const input = x.shape[2] === t.image_size ? x : F.upsampleBilinear(x, [t.image_size, t.image_size]);
+      return F.sigmoid(F.slice(model.forward(input).logits, 1, 0, 1));
+    },
+  };
+}
+
+/** Cross-entropy of the two-class logits against a soft melanoma target p: BCE of (l₁ − l₀) against p. */
+function distillationLoss(logits: Tensor, p: Tensor): Tensor {
+  return F.bceWithLogits(F.sub(F.slice(logits, 1, 1, 1), F.slice(logits, 1, 0, 1)), p);
 }
 
 /** Backbone features of every sample, deterministic preprocessing. */
@@ -230,12 +261,18 @@ export async function trainCefm(be: Backend, o: TrainCliOptions, log: (l: string
     const labels = trainSamples.map(melanoma);
     const trainLoader = new DataLoader(trainSamples, { ...loaderOptions(pre, { batch, seed: o.seed, workers: o.workers, train: true, augment: o.augment, log }), masks: false, order: balancedOrder(labels, o.seed) } as never);
     const valLoader = new DataLoader(val, { ...loaderOptions(pre, { batch, seed: o.seed, workers: o.workers, train: false, log }), masks: false });
+    const teacher = o.distill ? openTeacher(o.distill, be, pre) : null;
+    const distillWeight = o.distillWeight ?? 0.5;
+    if (teacher) log(`cefm: distilling the multi-task model ${o.distill} into the backbone (weight ${distillWeight})`);
     const task = {
       model,
       step: (b: import('../data/prefetch.js').Batch) => {
         const y = F.constant(be, { shape: [b.samples.length], data: Float32Array.from(b.samples, melanoma) });
-        const loss = F.crossEntropy(model.backbone.forward(F.constant(be, b.images)), y);
-        return { loss };
+        const x = F.constant(be, b.images);
+        const logits = model.backbone.forward(x);
+        const hard = F.crossEntropy(logits, y);
+        if (!teacher) return { loss: hard };
+        return { loss: F.add(F.scale(hard, 1 - distillWeight), F.scale(distillationLoss(logits, teacher.melanomaProbability(x)), distillWeight)) };
       },
       validate: async () => {
         model.eval();
@@ -261,6 +298,7 @@ export async function trainCefm(be: Backend, o: TrainCliOptions, log: (l: string
     } finally {
       await trainLoader.close();
       await valLoader.close();
+      teacher?.model.dispose();
     }
     // Continue from the best backbone (none when --max-steps ended the run before a validation).
     const bestPath = join(o.out, 'backbone', 'best.safetensors');

@@ -33,6 +33,10 @@ export interface TrainCliOptions {
   workers?: number;
   checkpointEvery?: number;
   multitaskModel?: string;
+  /** cefm backbone: a multi-task model whose melanoma probability is a soft target (knowledge distillation). */
+  distill?: string;
+  /** Weight of the distillation loss (the hard-label loss gets 1 − weight); default 0.5. */
+  distillWeight?: number;
   stage: string;
   quiet: boolean;
   augment?: AugmentOptions | null;

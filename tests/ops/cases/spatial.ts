@@ -8,6 +8,7 @@ const binary = (rng: Rng, shape: number[]) => Float32Array.from({ length: shape.
 
 const pool: OpCase[] = [
   { op: 'max_pool2d', shapes: [[2, 3, 7, 9]], attrs: { kernel: 2 } },
+  { op: 'max_pool2d', shapes: [[2, 3, 6, 38]], attrs: { kernel: 2 }, note: 'exact 2×2 tiling, 19 windows a row (vector body and tail)' },
   { op: 'max_pool2d', shapes: [[1, 2, 9, 8]], attrs: { kernel: 3, stride: 2, padding: 1 } },
   { op: 'max_pool2d', shapes: [[2, 1, 11, 10]], attrs: { kernel: [3, 2], stride: [2, 1], padding: [1, 0], dilation: [2, 1] } },
   { op: 'max_pool2d', shapes: [[1, 2, 6, 13]], attrs: { kernel: [2, 3], stride: [3, 2], dilation: [1, 3], padding: [1, 1] } },
@@ -24,6 +25,7 @@ const pool: OpCase[] = [
   { op: 'avg_pool2d', shapes: [[1, 1, 5, 5]], attrs: { kernel: 5 } },
   { op: 'adaptive_avg_pool2d', shapes: [[2, 3, 7, 9]], attrs: { output_size: [3, 4] } },
   { op: 'adaptive_avg_pool2d', shapes: [[1, 2, 8, 8]], attrs: { output_size: 1 } },
+  { op: 'adaptive_avg_pool2d', shapes: [[3, 37, 5, 7]], attrs: { output_size: 1 }, note: 'global pool over many planes (threaded reduction)' },
   { op: 'adaptive_avg_pool2d', shapes: [[1, 2, 5, 3]], attrs: { output_size: [7, 6] }, note: 'output larger than input' },
   { op: 'adaptive_avg_pool2d', shapes: [[2, 1, 6, 4]], attrs: { output_size: [2, 2] } },
 ];
@@ -53,6 +55,10 @@ const shape: OpCase[] = [
   ...[[0, 2, 3, 1], [0, 3, 1, 2], [3, 2, 1, 0], [1, 0, 2, 3], [2, 0, 3, 1], [0, 1, 3, 2]].map((dims): OpCase => ({ op: 'permute', shapes: [[2, 3, 4, 5]], attrs: { dims } })),
   { op: 'permute', shapes: [[3, 1, 5]], attrs: { dims: [2, 0, 1] } },
   { op: 'permute', shapes: [[7, 9]], attrs: { dims: [-1, 0] } },
+  // 8×8 register-block transposes with partial blocks at both edges, and tiles beyond one 32×32
+  { op: 'permute', shapes: [[2, 19, 5, 7]], attrs: { dims: [0, 2, 3, 1] }, note: 'tokens from channels (8×8 blocks)' },
+  { op: 'permute', shapes: [[37, 41]], attrs: { dims: [1, 0] }, note: 'two 32-tiles each way' },
+  { op: 'permute', shapes: [[3, 11, 17]], attrs: { dims: [0, 2, 1] }, note: 'row-contiguous source' },
   { op: 'transpose', shapes: [[2, 3, 4, 5]], attrs: { dim0: 1, dim1: 3 } },
   { op: 'transpose', shapes: [[6, 5, 3]], attrs: { dim0: -1, dim1: 0 } },
   { op: 'transpose', shapes: [[4, 3]], attrs: { dim0: 1, dim1: 1 }, note: 'identity' },

@@ -26,6 +26,8 @@ interface TrainFlags {
   workers?: string;
   checkpointEvery?: string;
   multitaskModel?: string;
+  distill?: string;
+  distillWeight?: string;
   stage?: string;
   augment?: string;
   json?: boolean;
@@ -68,6 +70,8 @@ export function registerTrainCommand(program: Command): void {
     .option('--workers <n>', 'image decoding threads')
     .option('--checkpoint-every <steps>', 'checkpoint interval in steps')
     .option('--multitask-model <file>', 'cefm: the multi-task model whose masks give ABC where the data has none')
+    .option('--distill <file>', 'cefm: a multi-task model whose melanoma probability on each training view is a soft target for the backbone')
+    .option('--distill-weight <w>', 'cefm: weight of the distillation loss, the label loss gets 1 - w (default 0.5)')
     .option('--stage <name>', 'cefm: all | backbone | heads | classifier | end-to-end (default all)')
     .option('--augment <preset>', `training augmentation: ${Object.keys(AUGMENT_PRESETS).join(' | ')} (default strong; a config file may give the options)`)
     .option('--json', 'print the summary as JSON')
@@ -100,6 +104,8 @@ export function registerTrainCommand(program: Command): void {
         workers: pick(int('workers', flags.workers, 0), 'workers'),
         checkpointEvery: pick(int('checkpoint-every', flags.checkpointEvery), 'checkpointEvery'),
         multitaskModel: pick(flags.multitaskModel, 'multitaskModel'),
+        distill: pick(flags.distill, 'distill'),
+        distillWeight: pick(num('distill-weight', flags.distillWeight, 0, 1), 'distillWeight'),
         stage: pick(flags.stage, 'stage') ?? 'all',
         quiet: !!flags.quiet,
         augment: flags.augment === undefined ? fromFile.augment : augmentPreset(flags.augment),

@@ -42,4 +42,19 @@ struct CachedAllocator {
 template <class T>
 using CachedVector = std::vector<T, CachedAllocator<T>>;
 
+// An uninitialised block of `n` floats from the cache, for a temporary that the kernel writes in
+// full before reading (a vector's resize would first zero it: a memset as long as the block).
+class CachedScratch {
+ public:
+  explicit CachedScratch(size_t n) : data_(static_cast<float*>(acquireBuffer(std::max<size_t>(n, 1) * sizeof(float), &capacity_))) {}
+  ~CachedScratch() { releaseBuffer(data_, capacity_); }
+  CachedScratch(const CachedScratch&) = delete;
+  CachedScratch& operator=(const CachedScratch&) = delete;
+  float* data() const { return data_; }
+
+ private:
+  size_t capacity_ = 0;
+  float* data_;
+};
+
 }  // namespace cefm

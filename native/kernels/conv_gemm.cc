@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "../core/buffer_cache.h"
 #include "conv_columns.h"
 #include "conv_tasks.h"
 #include "conv_winograd.h"
@@ -108,6 +109,19 @@ bool mergesImages(const ConvShape& s) {
   return !s.isPlainGemm() && s.groups == 1 && s.n > 1 && s.outputPlane() <= kMergedPlaneLimit && imageColumnBytes <= kMergedBytes;
 }
 
+// C [o, images × plane] of a chunk of images from b0 into their output planes, plus the bias.
+void scatterImages(const ConvShape& s, const float* product, int64_t N, int64_t b0, int64_t images, const float* bias, float* output) {
+  const int64_t plane = s.outputPlane();
+  for (int64_t b = 0; b < images; b++) {
+    float* out = output + (b0 + b) * s.o * plane;
+    for (int64_t r = 0; r < s.o; r++) {
+      const float* src = product + r * N + b * plane;
+      const float add = bias ? bias[r] : 0.0f;
+      for (int64_t i = 0; i < plane; i++) out[r * plane + i] = src[i] + add;
+    }
+  }
+}
+
 // conv forward over chunks of whole images: cols [taps, images × plane] then C [o, images × plane],
 // scattered into the output planes with the bias. Chunks run in parallel when there are enough.
 void convForwardMerged(const ConvShape& s, const GemmPackedA& w, const float* image, const float* bias, float* output) {
@@ -124,20 +138,51 @@ void convForwardMerged(const ConvShape& s, const GemmPackedA& w, const float* im
     float* product = cols + K * N;
     for (int64_t b = 0; b < images; b++) im2colBand(s, image + (b0 + b) * s.c * s.imagePlane(), 0, s.ho, cols + b * plane, N);
     sgemm(w, false, N, cols, N, 0.0f, product, N);
+    scatterImages(s, product, N, b0, images, bias, output);
+  });
+}
+
+// Patch embeddings (a ViT's first layer): kernel = stride, no padding or dilation, one group. Each
+// output pixel reads its own patch, so the column matrix is the image cut into patches. It is
+// written pixel-major, [pixel][c, ky, kx], one contiguous run of kw floats per (c, ky), and read
+// by the GEMM as a transposed operand: im2col's tap-major rows gather at stride kw instead and
+// took a third of the call at 16×16 / 16.
+bool isPatchEmbedding(const ConvShape& s) {
+  return s.groups == 1 && s.kh == s.sh && s.kw == s.sw && s.ph == 0 && s.pw == 0 && s.dh == 1 && s.dw == 1 && s.kh * s.kw > 1 &&
+         s.ho * s.kh <= s.h && s.wo * s.kw <= s.w;
+}
+
+void convForwardPatches(const ConvShape& s, const GemmPackedA& w, const float* image, const float* bias, float* output) {
+  const int64_t plane = s.outputPlane(), K = s.taps();
+  int64_t per = std::min(s.n, convCeilDiv(kMergedColumns, plane));
+  per = std::min(per, std::max<int64_t>(1, s.n / numThreads()));
+  const int64_t chunks = convCeilDiv(s.n, per);
+  runConvTasks(chunks, [&](int64_t t, std::vector<float>&) {
+    const int64_t b0 = t * per, images = std::min(per, s.n - b0), N = images * plane;
+    CachedScratch patches(size_t(N * K)), product(size_t(s.o * N));
     for (int64_t b = 0; b < images; b++) {
-      float* out = output + (b0 + b) * s.o * plane;
-      for (int64_t r = 0; r < s.o; r++) {
-        const float* src = product + r * N + b * plane;
-        const float add = bias ? bias[r] : 0.0f;
-        for (int64_t i = 0; i < plane; i++) out[r * plane + i] = src[i] + add;
-      }
+      const float* x = image + (b0 + b) * s.c * s.imagePlane();
+      float* rows = patches.data() + b * plane * K;
+      for (int64_t oy = 0; oy < s.ho; oy++)
+        for (int64_t c = 0; c < s.c; c++)
+          for (int64_t ky = 0; ky < s.kh; ky++) {
+            const float* src = x + (c * s.h + oy * s.kh + ky) * s.w;
+            float* dst = rows + oy * s.wo * K + (c * s.kh + ky) * s.kw;
+            for (int64_t ox = 0; ox < s.wo; ox++) std::copy_n(src + ox * s.kw, s.kw, dst + ox * K);
+          }
     }
+    sgemm(w, true, N, patches.data(), K, 0.0f, product.data(), N);
+    scatterImages(s, product.data(), N, b0, images, bias, output);
   });
 }
 
 }  // namespace
 
 void convForward(const ConvShape& s, const float* image, const float* weight, const float* bias, float* output) {
+  if (isPatchEmbedding(s)) {
+    convForwardPatches(s, packGroupWeights(s, weight, false)[0], image, bias, output);
+    return;
+  }
   if (winogradApplies(s)) {
     winogradForward(s, image, weight, bias, output);
     return;

@@ -8,6 +8,8 @@ const conv2dCases: OpCase[] = [
   { op: 'conv2d', shapes: [[1, 1, 1, 1], [1, 1, 1, 1]], note: 'all ones' },
   { op: 'conv2d', shapes: [[2, 3, 7, 9], [5, 3, 3, 3], [5]], attrs: { padding: 1 } },
   { op: 'conv2d', shapes: [[2, 4, 9, 7], [6, 4, 3, 3]], attrs: { stride: 2 } },
+  { op: 'conv2d', shapes: [[3, 3, 13, 11], [5, 3, 4, 3], [5]], attrs: { stride: [4, 3] }, note: 'patch embedding (kernel = stride), leftover rows and columns' },
+  { op: 'conv2d', shapes: [[2, 3, 32, 32], [7, 3, 8, 8]], attrs: { stride: 8 }, note: 'ViT-style patches, no bias' },
   { op: 'conv2d', shapes: [[1, 3, 8, 11], [4, 3, 3, 2], [4]], attrs: { stride: [2, 3], padding: [1, 0], dilation: [2, 1] } },
   { op: 'conv2d', shapes: [[2, 6, 7, 7], [4, 3, 3, 3], [4]], attrs: { groups: 2, padding: 1 } },
   { op: 'conv2d', shapes: [[2, 4, 6, 5], [8, 1, 3, 3]], attrs: { groups: 4, padding: 1 }, note: 'depthwise x2' },
@@ -46,6 +48,7 @@ const conv2dCases: OpCase[] = [
 
 const convTransposeCases: OpCase[] = [
   { op: 'conv_transpose2d', shapes: [[1, 1, 1, 1], [1, 1, 1, 1]], note: 'all ones' },
+  { op: 'conv_transpose2d', shapes: [[3, 5, 4, 3], [5, 4, 2, 2], [4]], attrs: { stride: 2 }, note: 'U-Net up-conv, one group (its image gradient cuts patches)' },
   { op: 'conv_transpose2d', shapes: [[2, 3, 5, 4], [3, 4, 3, 3], [4]], attrs: { stride: 2, padding: 1, output_padding: 1 } },
   { op: 'conv_transpose2d', shapes: [[2, 4, 3, 5], [4, 2, 2, 2], [4]], attrs: { stride: 2, groups: 2 }, note: 'U-Net up-conv' },
   { op: 'conv_transpose2d', shapes: [[1, 4, 4, 3], [4, 3, 3, 2]], attrs: { stride: [2, 3], padding: [1, 0], dilation: [2, 1], output_padding: [1, 2] } },

@@ -11,7 +11,7 @@ import { rocAucBootstrap, rocCurve } from '../../src/ts/eval/classification.js';
 import { confusionMatrix } from '../../src/ts/eval/labels.js';
 import { pca2d } from '../../src/ts/eval/pca.js';
 import {
-  categoricalScatterSvg, continuousScatterSvg, niceTicks, pcaAxisLabels, renderCategoricalScatterPng, renderConfusionPng, renderContinuousScatterPng,
+  categoricalScatterSvg, continuousScatterSvg, diagnosisGroup, niceTicks, pcaAxisLabels, renderCategoricalScatterPng, renderConfusionPng, renderContinuousScatterPng,
   reliabilitySvg, renderEmbeddingPlots, renderReliabilityPng, renderRocPng, rocSvg, viridis,
 } from '../../src/ts/eval/plots.js';
 import { Rng } from '../util/rng.js';
@@ -107,7 +107,7 @@ test('PCA scatter by diagnosis and by a continuous ABC feature with a colour bar
   assert.match(categoricalScatterSvg(proj.points, diagnosis, labels), 'nevus (');
   const byDiagnosis = join(dir, 'pca_diagnosis.png');
   await renderCategoricalScatterPng(proj.points, diagnosis, byDiagnosis, { title: 'Aligned image embeddings (PCA) by diagnosis', ...labels });
-  await checkPng(byDiagnosis, 920, 680, ['#1f77b4', '#8c564b', '#e377c2'], 55);
+  await checkPng(byDiagnosis, 960, 680, ['#1f77b4', '#8c564b', '#e377c2'], 55);
   const asymmetry = proj.points.map(([x, y]) => 40 + 3 * x - y + rng.normal());
   asymmetry[3] = NaN; // a sample without a mask: drawn grey, not dropped
   const byFeature = join(dir, 'pca_A.png');
@@ -117,7 +117,23 @@ test('PCA scatter by diagnosis and by a continuous ABC feature with a colour bar
   const sub = join(dir, 'embedding');
   const files = await renderEmbeddingPlots(proj, { diagnosis, features: { A: asymmetry, 'sigma h': proj.points.map(([x]) => x) } }, sub);
   assert.equal(files.map((f) => f.slice(sub.length + 1)), ['pca_diagnosis.png', 'pca_A.png', 'pca_sigma_h.png']);
-  for (const f of files) await checkPng(f, f.endsWith('diagnosis.png') ? 920 : 860, 680, [], 55);
+  for (const f of files) await checkPng(f, f.endsWith('diagnosis.png') ? 960 : 860, 680, [], 55);
+});
+
+test('PCA scatter: more diagnoses than colours keeps the frequent ones apart and greys the rest as other', () => {
+  const names = Array.from({ length: 13 }, (_, k) => `class ${String.fromCharCode(97 + k)}`);
+  const categories = names.flatMap((n, k) => new Array<string>(20 - k).fill(n)); // a is the most frequent
+  const points = categories.map((_, i) => [Math.cos(i), Math.sin(i)] as [number, number]);
+  const svg = categoricalScatterSvg(points, categories);
+  const legend = [...svg.matchAll(/<circle cx="[\d.]+" cy="[\d.]+" r="6" fill="(#[0-9a-f]{6})"\/><text[^>]*>([^<]+)</g)].map((m) => [m[1], m[2]]);
+  assert.is(legend.length, 10, JSON.stringify(legend));
+  assert.is(new Set(legend.map(([c]) => c)).size, 10, 'a colour is used twice');
+  assert.equal(legend.slice(0, 9).map(([, l]) => l.split(' (')[0]), names.slice(0, 9));
+  assert.equal(legend[9], ['#7f7f7f', 'other (4 diagnoses) (38)']);
+  assert.is(diagnosisGroup('melanoma (in situ)'), 'melanoma');
+  assert.is(diagnosisGroup('reed or spitz nevus'), 'nevus');
+  assert.is(diagnosisGroup('melanosis'), 'melanosis');
+  assert.is(diagnosisGroup('seborrheic keratosis'), 'seborrheic keratosis');
 });
 
 test('helpers: nice ticks, viridis ends, bad input named', () => {

@@ -10,6 +10,7 @@ import type { ConfusionMatrix } from './labels.js';
 const FONT = 'DejaVu Sans, sans-serif';
 /** matplotlib's tab10: distinct on screen and for most colour-blind readers. */
 export const CATEGORY_COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+const OTHER_GREY = '#7f7f7f';
 /** viridis at 9 evenly spaced stops; perceptually uniform, readable in grey. */
 const VIRIDIS = ['#440154', '#472d7b', '#3b528b', '#2c728e', '#21918c', '#28ae80', '#5ec962', '#addc30', '#fde725'];
 const BLUES = ['#f7fbff', '#deebf7', '#c6dbef', '#9ecae1', '#6baed6', '#4292c6', '#2171b5', '#08519c', '#08306b'];
@@ -291,11 +292,21 @@ function scatterFrame(points: readonly (readonly [number, number])[], width: num
 /** PCA (or any 2-D) scatter coloured by a category per point, e.g. the diagnosis. */
 export function categoricalScatterSvg(points: readonly (readonly [number, number])[], categories: readonly string[], opts: ScatterOptions = {}): string {
   if (categories.length !== points.length) throw new Error(`scatter plot: ${points.length} points but ${categories.length} categories`);
-  const names = [...new Set(categories)].sort();
-  const W = 920, H = 680;
-  const { f, xt, yt } = scatterFrame(points, 580);
+  // Each category its own colour: the most frequent ones keep theirs, the rest share grey as
+  // "other" (tab10 has 10 colours; reused colours made two diagnoses look like one).
+  const byCount = new Map<string, number>();
+  for (const c of categories) byCount.set(c, (byCount.get(c) ?? 0) + 1);
+  const ranked = [...byCount.keys()].sort((a, b) => byCount.get(b)! - byCount.get(a)! || a.localeCompare(b));
+  const distinct = CATEGORY_COLOURS.filter((c) => c !== OTHER_GREY);
+  const kept = new Set(ranked.slice(0, distinct.length));
+  const rest = ranked.filter((n) => !kept.has(n));
+  const other = rest.length ? `other (${rest.length} diagnoses)` : '';
+  categories = categories.map((c) => (kept.has(c) ? c : other));
+  const names = [...kept].sort().concat(other ? [other] : []);
+  const W = 960, H = 680;
+  const { f, xt, yt } = scatterFrame(points, 560);
   const body = [title(W, opts.title ?? 'Embeddings (PCA)'), ...axes(f, xt, yt, opts.xLabel ?? 'PC 1', opts.yLabel ?? 'PC 2')];
-  const colourOf = new Map(names.map((n, i) => [n, CATEGORY_COLOURS[i % CATEGORY_COLOURS.length]]));
+  const colourOf = new Map(names.map((n, i) => [n, n === other ? OTHER_GREY : distinct[i]]));
   // Larger classes first, so the minority (melanoma) is drawn on top.
   const counts = new Map(names.map((n) => [n, categories.filter((c) => c === n).length]));
   const order = points.map((_, i) => i).sort((a, b) => (counts.get(categories[b]) ?? 0) - (counts.get(categories[a]) ?? 0));
@@ -362,6 +373,14 @@ export async function renderContinuousScatterPng(points: readonly (readonly [num
   await writePng(continuousScatterSvg(points, values, opts), path);
 }
 
+/** Derm7pt's melanoma stages and nevus kinds as one melanoma and one nevus group each, for a legend that fits. */
+export function diagnosisGroup(name: string): string {
+  const n = name.toLowerCase();
+  if (n.startsWith('melanoma') && !n.startsWith('melanosis')) return 'melanoma';
+  if (/\bnevus$/.test(n)) return 'nevus';
+  return name;
+}
+
 /**
  * The paper-style embedding figures for one PCA projection: pca_diagnosis.png (when diagnoses are
  * given) and pca_<feature>.png per continuous feature, in `dir`. Returns the files written.
@@ -376,7 +395,7 @@ export async function renderEmbeddingPlots(
   const written: string[] = [];
   if (colourings.diagnosis) {
     const file = join(dir, 'pca_diagnosis.png');
-    await renderCategoricalScatterPng(projection.points, colourings.diagnosis, file, { title: `${what} (PCA) by diagnosis`, ...labels });
+    await renderCategoricalScatterPng(projection.points, colourings.diagnosis.map(diagnosisGroup), file, { title: `${what} (PCA) by diagnosis`, ...labels });
     written.push(file);
   }
   for (const [name, values] of Object.entries(colourings.features ?? {})) {

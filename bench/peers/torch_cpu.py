@@ -129,7 +129,8 @@ def adamw_runner(shapes, a, gen):
 
 
 def runner(case, gen):
-    """A zero-argument function doing what the kernel of `case` does."""
+    """A zero-argument function doing what the kernel of `case` does; for a backward whose torch
+    gradients are views, a pair (the timed call, which makes them contiguous; the view-only call)."""
     op, shapes, a = case["op"], case["shapes"], case.get("attrs", {})
     if op == "adamw_step":
         return adamw_runner(shapes, a, gen)

@@ -42,7 +42,11 @@ Napi::Object NativeBuffer::Init(Napi::Env env, Napi::Object exports) {
   return exports;
 }
 
-NativeBuffer::NativeBuffer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeBuffer>(info) {}
+static const napi_type_tag kNativeBufferTag = {0x6cefe1a7b0f3a11dULL, 0x9b2e4d6f1c3a5e7fULL};
+
+NativeBuffer::NativeBuffer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeBuffer>(info) {
+  info.This().As<Napi::Object>().TypeTag(&kNativeBufferTag);
+}
 
 Napi::Value NativeBuffer::Free(const Napi::CallbackInfo& info) {
   storage_.reset();  // queued tasks keep their own reference
@@ -60,11 +64,11 @@ static Napi::Object wrapStorage(Napi::Env env, StoragePtr s) {
 }
 
 // The storage of `v`, or null with `problem` set ("is not a NativeBuffer", "was used after free()").
-// NativeBuffer is the addon's only wrapped class and N-API keeps each addon's wraps apart, so an
-// object napi_unwrap accepts is a NativeBuffer: one lookup instead of a type check and a lookup.
+// napi_unwrap alone cannot tell our objects from another addon's wrapped ones, so NativeBuffers
+// carry a type tag (cheaper to check than instanceof, which every tensor of every call paid).
 static StoragePtr tryStorageOf(const Napi::Value& v, const char** problem) {
   void* wrapped = nullptr;
-  if (!v.IsObject() || napi_unwrap(v.Env(), v, &wrapped) != napi_ok || !wrapped) {
+  if (!v.IsObject() || !v.As<Napi::Object>().CheckTypeTag(&kNativeBufferTag) || napi_unwrap(v.Env(), v, &wrapped) != napi_ok || !wrapped) {
     *problem = " is not a NativeBuffer";
     return nullptr;
   }
@@ -76,7 +80,8 @@ static StoragePtr tryStorageOf(const Napi::Value& v, const char** problem) {
 StoragePtr storageOf(const Napi::Value& v, const char* what) {
   const char* problem = nullptr;
   StoragePtr s = tryStorageOf(v, &problem);
-  if (!s) throw Napi::TypeError::New(v.Env(), std::string(what) + problem);
+  if (!s && std::strcmp(problem, " is not a NativeBuffer") == 0) throw Napi::TypeError::New(v.Env(), std::string(what) + problem);
+  if (!s) throw Napi::Error::New(v.Env(), std::string(what) + problem);
   return s;
 }
 
@@ -122,7 +127,8 @@ template <class What>
 static TensorView viewOf(Napi::Env env, const Napi::Value& buffer, std::vector<int64_t> shape, std::vector<StoragePtr>& keep, What what) {
   const char* problem = nullptr;
   StoragePtr s = tryStorageOf(buffer, &problem);
-  if (!s) throw Napi::TypeError::New(env, what() + problem);
+  if (!s && std::strcmp(problem, " is not a NativeBuffer") == 0) throw Napi::TypeError::New(env, what() + problem);
+  if (!s) throw Napi::Error::New(env, what() + problem);
   TensorView tv;
   tv.data = s->data;
   tv.shape = std::move(shape);
@@ -177,16 +183,24 @@ static std::shared_ptr<PreparedCall> prepareIndexed(const Napi::CallbackInfo& in
   Napi::Float64Array meta = info[2].As<Napi::Float64Array>();
   const double* m = meta.Data();
   const size_t len = meta.ElementLength();
-  const size_t nIn = len >= 2 ? size_t(m[0]) : 0, nOut = len >= 2 ? size_t(m[1]) : 0;
-  if (len < 2 || info.Length() != 3 + nIn + nOut) throw Napi::Error::New(env, k->name + ": buffer and shape counts differ");
+  // Every count and dim is checked before it becomes an integer: a negative or huge value from a
+  // bad caller would otherwise wrap around the size checks.
+  auto small = [](double v, double limit) { return v >= 0 && v <= limit && std::floor(v) == v; };
+  if (len < 2 || !small(m[0], 1024) || !small(m[1], 1024)) throw Napi::Error::New(env, k->name + ": bad tensor counts");
+  const size_t nIn = size_t(m[0]), nOut = size_t(m[1]);
+  if (info.Length() < 3 || info.Length() - 3 != nIn + nOut) throw Napi::Error::New(env, k->name + ": buffer and shape counts differ");
   p->call.in.reserve(nIn);
   p->call.out.reserve(nOut);
   p->keep.reserve(nIn + nOut);
   size_t at = 2;
   for (size_t t = 0; t < nIn + nOut; t++) {
-    const size_t rank = at < len ? size_t(m[at++]) : len;
-    if (at + rank > len) throw Napi::Error::New(env, k->name + ": shapes are truncated");
-    std::vector<int64_t> shape(m + at, m + at + rank);
+    if (at >= len || !small(m[at], 64) || size_t(m[at]) > len - at - 1) throw Napi::Error::New(env, k->name + ": shapes are truncated");
+    const size_t rank = size_t(m[at++]);
+    std::vector<int64_t> shape(rank);
+    for (size_t d = 0; d < rank; d++) {
+      if (!small(m[at + d], 9.0e15)) throw Napi::Error::New(env, k->name + ": a dim is not a non-negative integer");
+      shape[d] = int64_t(m[at + d]);
+    }
     at += rank;
     const bool input = t < nIn;
     const size_t i = input ? t : t - nIn;

@@ -1,5 +1,6 @@
-// layer_norm (rows of the last dim), forward and backward. Statistics are two-pass (mean, then
-// the centred sum of squares) so inputs with a large mean keep their precision.
+// layer_norm (rows of the last dim), forward and backward. The forward's statistics are two-pass
+// (mean, then the centred sum of squares) so inputs with a large mean keep their precision; the
+// backward's are one pass about the row's first value, with a second pass where that cancels.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -69,8 +70,11 @@ CEFM_SIMD_INLINE void layerNormBackwardRows(const float* x, const float* w, cons
       sg += g;
       sgx += g * xs;
     }
-    const double n = double(D), meanS = hsum<W>(sx) / n, sumG = hsum<W>(sg);
-    const double var = std::max(0.0, hsum<W>(sxx) / n - meanS * meanS);
+    const double n = double(D), meanS = hsum<W>(sx) / n, sumG = hsum<W>(sg), meanSq = hsum<W>(sxx) / n;
+    double var = std::max(0.0, meanSq - meanS * meanS);
+    // E[(x − s)²] − (mean − s)² loses bits when the shift s = x[0] lies far from the mean (an
+    // outlier first value): then the variance is summed again about the mean, as the forward does.
+    if (meanS * meanS > 0.5 * meanSq) var = rowReduce<W, TermCenteredSquare>(x, nullptr, D, float(shift + meanS)) / n;
     const float rstdF = float(1.0 / std::sqrt(var + eps));
     const VF<W> m = splat<W>(float(shift + meanS)), rstd = splat<W>(rstdF);
     const VF<W> meanG = splat<W>(float(sumG / n));

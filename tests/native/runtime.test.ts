@@ -1,6 +1,7 @@
 // The native backend's runtime: memory, the non-blocking stream, errors.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { loadAddon } from '../../src/ts/addon.js';
 import { NativeBackend } from '../../src/ts/backend/native.js';
 import { ReferenceBackend } from '../../src/ts/backend/reference.js';
 import type { Attrs } from '../../src/ts/ops/op.js';
@@ -76,6 +77,31 @@ test('bad arguments throw a JS error naming the op and shapes, never crash', asy
   b.dispose();
   c.dispose();
   await assert.not.throws(async () => be.forward('matmul', [host([1, 1]), host([1, 1])]));
+});
+
+test('malformed indexed kernel calls throw a JS error, never crash', () => {
+  const addon = loadAddon();
+  const relu = addon.kernelIndex('relu');
+  assert.ok(relu >= 0);
+  assert.is(addon.kernelIndex('no_such_kernel'), -1);
+  const a = addon.alloc(6, false), b = addon.alloc(6, false);
+  const bad: [string, () => void, RegExp][] = [
+    ['negative counts', () => addon.enqueueIndexed(relu, undefined, new Float64Array([-1, 1])), /bad tensor counts/],
+    ['NaN count', () => addon.enqueueIndexed(relu, undefined, new Float64Array([NaN, 1, 1, 6]), a, b), /bad tensor counts/],
+    ['a buffer missing', () => addon.enqueueIndexed(relu, undefined, new Float64Array([1, 1, 1, 6, 1, 6]), a), /counts differ/],
+    ['negative rank', () => addon.enqueueIndexed(relu, undefined, new Float64Array([1, 1, -1, 6, 1, 6]), a, b), /truncated/],
+    ['rank past the end', () => addon.enqueueIndexed(relu, undefined, new Float64Array([1, 1, 9, 6]), a, b), /truncated/],
+    ['negative dim', () => addon.enqueueIndexed(relu, undefined, new Float64Array([1, 1, 1, -6, 1, 6]), a, b), /not a non-negative integer/],
+    ['shape past the buffer', () => addon.enqueueIndexed(relu, undefined, new Float64Array([1, 1, 1, 7, 1, 6]), a, b), /relu input 0: shape larger than its buffer/],
+    ['not a buffer', () => addon.enqueueIndexed(relu, undefined, new Float64Array([1, 1, 1, 6, 1, 6]), {} as never, b), /relu input 0 is not a NativeBuffer/],
+    ['unknown kernel', () => addon.enqueueIndexed(100000, undefined, new Float64Array([0, 0])), /no kernel with index/],
+  ];
+  for (const [what, call, message] of bad) assert.throws(call, message, what);
+  const freed = addon.alloc(6, false);
+  freed.free();
+  assert.throws(() => addon.enqueueIndexed(relu, undefined, new Float64Array([1, 1, 1, 6, 1, 6]), freed, b), /used after free/);
+  a.free();
+  b.free();
 });
 
 test('host tensors with the wrong length are rejected', async () => {

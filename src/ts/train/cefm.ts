@@ -105,13 +105,15 @@ function openTeacher(file: string, be: Backend, student: Preprocessing): { model
   if (JSON.stringify([t.mean, t.std, t.color_constancy ?? null]) !== JSON.stringify([student.mean, student.std, student.color_constancy ?? null])) {
     throw fail(`its preprocessing (${JSON.stringify(t)}) differs from the backbone's (${JSON.stringify(student)})`);
   }
+  const head = ((m.config as { heads?: string[] }).heads ?? []).indexOf('melanoma');
+  if (head < 0) throw fail('it has no melanoma head');
   const model = m.model as MultitaskNet;
   model.eval().setTrainable(false);
   return {
     model,
     melanomaProbability: (x) => {
       const input = x.shape[2] === t.image_size ? x : F.upsampleBilinear(x, [t.image_size, t.image_size]);
-      return F.sigmoid(F.slice(model.forward(input).logits, 1, 0, 1));
+      return F.sigmoid(F.slice(model.forward(input).logits, 1, head, 1));
     },
   };
 }
@@ -258,10 +260,10 @@ export async function trainCefm(be: Backend, o: TrainCliOptions, log: (l: string
   if (stages.includes('backbone')) {
     model.setTrainable(false);
     bb.forEach(([, p]) => (p.requiresGrad = true));
+    const teacher = o.distill ? openTeacher(o.distill, be, pre) : null; // before the loaders: a bad teacher leaves nothing open
     const labels = trainSamples.map(melanoma);
     const trainLoader = new DataLoader(trainSamples, { ...loaderOptions(pre, { batch, seed: o.seed, workers: o.workers, train: true, augment: o.augment, log }), masks: false, order: balancedOrder(labels, o.seed) } as never);
     const valLoader = new DataLoader(val, { ...loaderOptions(pre, { batch, seed: o.seed, workers: o.workers, train: false, log }), masks: false });
-    const teacher = o.distill ? openTeacher(o.distill, be, pre) : null;
     const distillWeight = o.distillWeight ?? 0.5;
     if (teacher) log(`cefm: distilling the multi-task model ${o.distill} into the backbone (weight ${distillWeight})`);
     const task = {

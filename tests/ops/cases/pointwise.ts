@@ -12,6 +12,12 @@ const awayFromZero = (lo: number, hi: number) => (rng: Rng, shape: number[]): Fl
  * unshifted exp (overflows above 88). Larger offsets only measure float32's rounding of the mean.
  */
 const offset = (base: number) => (rng: Rng, shape: number[]): Float32Array => rng.array(numelOf(shape), base - 1, base + 1);
+/** Noise whose first value in each row of the last dim is an outlier at `value`. */
+const firstOutlier = (value: number) => (rng: Rng, shape: number[]): Float32Array => {
+  const x = rng.array(numelOf(shape), -1, 1), d = shape[shape.length - 1];
+  for (let i = 0; i < x.length; i += d) x[i] = value;
+  return x;
+};
 
 // Normalisation. Weight and bias are uniform(-1, 1) noise; running_var is positive.
 const layerNorm: OpCase[] = [
@@ -21,6 +27,7 @@ const layerNorm: OpCase[] = [
   { op: 'layer_norm', shapes: [[2, 3, 33], [33], [33]], attrs: { eps: 1e-3 } },
   { op: 'layer_norm', shapes: [[3, 1, 768], [768], [768]], note: 'ViT width' },
   { op: 'layer_norm', shapes: [[5, 67], [67], [67]], gen: { 0: offset(100) }, note: 'mean 100' },
+  { op: 'layer_norm', shapes: [[2, 4099], [4099], [4099]], gen: { 0: firstOutlier(3000) }, note: 'outlier first value (backward re-sums the variance)' },
 ];
 
 const bnShapes = (x: number[]): number[][] => [x, [x[1]], [x[1]], [x[1]], [x[1]]];

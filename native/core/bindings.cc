@@ -63,26 +63,23 @@ static Napi::Object wrapStorage(Napi::Env env, StoragePtr s) {
   return obj;
 }
 
-// The storage of `v`, or null with `problem` set ("is not a NativeBuffer", "was used after free()").
-// napi_unwrap alone cannot tell our objects from another addon's wrapped ones, so NativeBuffers
-// carry a type tag (cheaper to check than instanceof, which every tensor of every call paid).
-static StoragePtr tryStorageOf(const Napi::Value& v, const char** problem) {
+// The storage of `v`; throws naming the tensor (`what()`, built only on an error) when `v` is not
+// a NativeBuffer or was freed. napi_unwrap alone cannot tell our objects from another addon's
+// wrapped ones, so NativeBuffers carry a type tag (cheaper to check than instanceof, which every
+// tensor of every call paid).
+template <class What>
+static StoragePtr checkedStorage(const Napi::Value& v, What what) {
   void* wrapped = nullptr;
   if (!v.IsObject() || !v.As<Napi::Object>().CheckTypeTag(&kNativeBufferTag) || napi_unwrap(v.Env(), v, &wrapped) != napi_ok || !wrapped) {
-    *problem = " is not a NativeBuffer";
-    return nullptr;
+    throw Napi::TypeError::New(v.Env(), what() + " is not a NativeBuffer");
   }
   StoragePtr s = static_cast<NativeBuffer*>(wrapped)->storage_;
-  if (!s) *problem = " was used after free()";
+  if (!s) throw Napi::Error::New(v.Env(), what() + " was used after free()");
   return s;
 }
 
 StoragePtr storageOf(const Napi::Value& v, const char* what) {
-  const char* problem = nullptr;
-  StoragePtr s = tryStorageOf(v, &problem);
-  if (!s && std::strcmp(problem, " is not a NativeBuffer") == 0) throw Napi::TypeError::New(v.Env(), std::string(what) + problem);
-  if (!s) throw Napi::Error::New(v.Env(), std::string(what) + problem);
-  return s;
+  return checkedStorage(v, [what] { return std::string(what); });
 }
 
 // ---- helpers -----------------------------------------------------------------------------
@@ -125,10 +122,7 @@ struct PreparedCall {
 // A view of `s` with `shape`; `what` names the tensor in an error.
 template <class What>
 static TensorView viewOf(Napi::Env env, const Napi::Value& buffer, std::vector<int64_t> shape, std::vector<StoragePtr>& keep, What what) {
-  const char* problem = nullptr;
-  StoragePtr s = tryStorageOf(buffer, &problem);
-  if (!s && std::strcmp(problem, " is not a NativeBuffer") == 0) throw Napi::TypeError::New(env, what() + problem);
-  if (!s) throw Napi::Error::New(env, what() + problem);
+  StoragePtr s = checkedStorage(buffer, what);
   TensorView tv;
   tv.data = s->data;
   tv.shape = std::move(shape);

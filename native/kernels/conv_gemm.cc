@@ -122,26 +122,6 @@ void scatterImages(const ConvShape& s, const float* product, int64_t N, int64_t 
   }
 }
 
-// conv forward over chunks of whole images: cols [taps, images × plane] then C [o, images × plane],
-// scattered into the output planes with the bias. Chunks run in parallel when there are enough.
-void convForwardMerged(const ConvShape& s, const GemmPackedA& w, const float* image, const float* bias, float* output) {
-  const int64_t plane = s.outputPlane(), K = s.taps();
-  int64_t per = std::min(s.n, convCeilDiv(kMergedColumns, plane));
-  per = std::max<int64_t>(1, std::min(per, kMergedBytes / (K * plane * int64_t(sizeof(float)))));
-  // Enough chunks for every thread when the batch allows it (each GEMM then runs serially).
-  per = std::min(per, std::max<int64_t>(1, s.n / numThreads()));
-  const int64_t chunks = convCeilDiv(s.n, per);
-  runConvTasks(chunks, [&](int64_t t, std::vector<float>& scratch) {
-    const int64_t b0 = t * per, images = std::min(per, s.n - b0), N = images * plane;
-    scratch.resize(size_t((K + s.o) * N));
-    float* cols = scratch.data();
-    float* product = cols + K * N;
-    for (int64_t b = 0; b < images; b++) im2colBand(s, image + (b0 + b) * s.c * s.imagePlane(), 0, s.ho, cols + b * plane, N);
-    sgemm(w, false, N, cols, N, 0.0f, product, N);
-    scatterImages(s, product, N, b0, images, bias, output);
-  });
-}
-
 // Patch embeddings (a ViT's first layer): kernel = stride, no padding or dilation, one group. Each
 // output pixel reads its own patch, so the column matrix is the image cut into patches. It is
 // written pixel-major, [pixel][c, ky, kx], one contiguous run of kw floats per (c, ky), and read
@@ -152,26 +132,39 @@ bool isPatchEmbedding(const ConvShape& s) {
          s.ho * s.kh <= s.h && s.wo * s.kw <= s.w;
 }
 
-void convForwardPatches(const ConvShape& s, const GemmPackedA& w, const float* image, const float* bias, float* output) {
+// One image's patches, pixel-major: rows[pixel · taps + (c, ky, kx)].
+void cutPatches(const ConvShape& s, const float* x, float* rows) {
+  const int64_t K = s.taps();
+  for (int64_t oy = 0; oy < s.ho; oy++)
+    for (int64_t c = 0; c < s.c; c++)
+      for (int64_t ky = 0; ky < s.kh; ky++) {
+        const float* src = x + (c * s.h + oy * s.kh + ky) * s.w;
+        float* dst = rows + oy * s.wo * K + (c * s.kh + ky) * s.kw;
+        for (int64_t ox = 0; ox < s.wo; ox++) std::copy_n(src + ox * s.kw, s.kw, dst + ox * K);
+      }
+}
+
+// conv forward over chunks of whole images: the chunk's column matrix (im2col's [taps, images ×
+// plane], or for a patch embedding its patches [images × plane, taps], read transposed), one GEMM
+// into C [o, images × plane], scattered into the output planes with the bias. Chunks run in
+// parallel when there are enough.
+void convForwardMerged(const ConvShape& s, const GemmPackedA& w, const float* image, const float* bias, float* output) {
+  const bool patches = isPatchEmbedding(s);
   const int64_t plane = s.outputPlane(), K = s.taps();
   int64_t per = std::min(s.n, convCeilDiv(kMergedColumns, plane));
+  per = std::max<int64_t>(1, std::min(per, kMergedBytes / (K * plane * int64_t(sizeof(float)))));
+  // Enough chunks for every thread when the batch allows it (each GEMM then runs serially).
   per = std::min(per, std::max<int64_t>(1, s.n / numThreads()));
   const int64_t chunks = convCeilDiv(s.n, per);
   runConvTasks(chunks, [&](int64_t t, std::vector<float>&) {
     const int64_t b0 = t * per, images = std::min(per, s.n - b0), N = images * plane;
-    CachedScratch patches(size_t(N * K)), product(size_t(s.o * N));
+    CachedScratch cols(size_t(K * N)), product(size_t(s.o * N));  // both written in full
     for (int64_t b = 0; b < images; b++) {
       const float* x = image + (b0 + b) * s.c * s.imagePlane();
-      float* rows = patches.data() + b * plane * K;
-      for (int64_t oy = 0; oy < s.ho; oy++)
-        for (int64_t c = 0; c < s.c; c++)
-          for (int64_t ky = 0; ky < s.kh; ky++) {
-            const float* src = x + (c * s.h + oy * s.kh + ky) * s.w;
-            float* dst = rows + oy * s.wo * K + (c * s.kh + ky) * s.kw;
-            for (int64_t ox = 0; ox < s.wo; ox++) std::copy_n(src + ox * s.kw, s.kw, dst + ox * K);
-          }
+      if (patches) cutPatches(s, x, cols.data() + b * plane * K);
+      else im2colBand(s, x, 0, s.ho, cols.data() + b * plane, N);
     }
-    sgemm(w, true, N, patches.data(), K, 0.0f, product.data(), N);
+    sgemm(w, patches, N, cols.data(), patches ? K : N, 0.0f, product.data(), N);
     scatterImages(s, product.data(), N, b0, images, bias, output);
   });
 }
@@ -179,15 +172,11 @@ void convForwardPatches(const ConvShape& s, const GemmPackedA& w, const float* i
 }  // namespace
 
 void convForward(const ConvShape& s, const float* image, const float* weight, const float* bias, float* output) {
-  if (isPatchEmbedding(s)) {
-    convForwardPatches(s, packGroupWeights(s, weight, false)[0], image, bias, output);
-    return;
-  }
   if (winogradApplies(s)) {
     winogradForward(s, image, weight, bias, output);
     return;
   }
-  if (mergesImages(s)) {
+  if (isPatchEmbedding(s) || mergesImages(s)) {
     convForwardMerged(s, packGroupWeights(s, weight, false)[0], image, bias, output);
     return;
   }

@@ -29,10 +29,11 @@ class NativeTensor implements DeviceTensor {
   get shared(): boolean {
     return this.live().refs > 1;
   }
-  /** Point this tensor at another buffer (copy on write), letting go of the old one. */
-  rebind(storage: Storage): void {
+  /** Take over `other`'s buffer (copy on write), letting go of this one's; `other` is left disposed. */
+  takeStorage(other: NativeTensor): void {
     this.release();
-    this.storage = storage;
+    this.storage = other.live();
+    other.storage = null;
   }
   dispose(): void {
     this.release();
@@ -77,9 +78,9 @@ export class NativeBackend extends BackendBase {
   makeExclusive(t: DeviceTensor): void {
     const own = this.own(t);
     if (!own.shared) return;
-    const copy = new Storage(this.addon.alloc(numel(own.shape), false));
-    this.addon.enqueue('reshape', [own.buffer], [own.shape], [copy.handle], [own.shape], { shape: own.shape });
-    own.rebind(copy);
+    const copy = this.own(this.empty(own.shape));
+    this.run('reshape', [own], [copy], { shape: own.shape });
+    own.takeStorage(copy);
   }
   async download(t: DeviceTensor): Promise<HostTensor> {
     const data = await this.addon.read(this.own(t).buffer);
